@@ -1,0 +1,75 @@
+# Camroll. `make run` and `make test` work from a fresh clone on a machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= $(abspath $(CURDIR)/../shared)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+# The tests' environment: production-like settings (DEBUG off), the small real models from
+# ../shared, and a throwaway var/ folder.
+TEST_ENV := DJANGO_SETTINGS_MODULE=project.settings DEBUG=0 \
+	SECRET_KEY=test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \
+	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
+	FAST_PASSWORD_HASHER=1 VAR_DIR=$(CURDIR)/var/test \
+	FACE_MODEL_PACK=$(SHARED)/models/face \
+	SCENE_MODEL=$(SHARED)/models/scene/mobilenetv2-12-int8.onnx \
+	SCENE_LABELS=$(SHARED)/models/scene/imagenet_labels.txt \
+	TEST_PHOTOS_DIR=$(SHARED)/photos
+
+.PHONY: venv run test test-postgres test-browser lint format migrations-check check-deploy bench clean
+
+$(BIN)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.dev
+
+## Web + Celery worker + beat on the embedded defaults at http://127.0.0.1:8000
+run: $(BIN)/.runtime
+	mkdir -p var/media var/broker/queue var/broker/control var/broker/processed
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+## The whole suite on SQLite and the embedded broker (tasks run eagerly in-process)
+test: $(BIN)/.dev
+	rm -rf var/test && mkdir -p var/test
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(TEST_ENV) CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+## The whole suite on PostgreSQL with a Redis broker; integration tests start real workers
+test-postgres: $(BIN)/.dev
+	rm -rf var/test && mkdir -p var/test
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(TEST_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+		CACHE_URL=$(REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: $(BIN)/.dev
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+## `check --deploy` with production-like environment must print no warning
+check-deploy: $(BIN)/.dev
+	DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=photos.example.org \
+		DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: $(BIN)/.dev
+	$(TEST_ENV) $(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf var/test .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,83 @@
+from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts import ratelimit
+from accounts.models import Device
+from accounts.serializers import (
+    DeviceSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from project.api import error
+
+
+class LoginThrottle(SimpleRateThrottle):
+    """Per client address, for the endpoints that take a password."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+@extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([LoginThrottle])
+def register(request):
+    serializer = RegisterSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    user = serializer.save()
+    return Response({"id": user.pk, "username": user.username}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([LoginThrottle])
+def token(request):
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    username = serializer.validated_data["username"]
+    ip = ratelimit.client_ip(request)
+    if ratelimit.is_locked(username, ip):
+        return error("Too many failed attempts. Try again later.", "throttled", 429)
+    user = authenticate(request, username=username, password=serializer.validated_data["password"])
+    if user is None:
+        ratelimit.record_failure(username, ip)
+        return error("Wrong username or password.", "authentication_failed", 401)
+    ratelimit.reset(username, ip)
+    device, raw = Device.issue(user, serializer.validated_data["device_name"])
+    return Response({"token": raw, "device": DeviceSerializer(device).data})
+
+
+@extend_schema(responses={200: DeviceSerializer(many=True)})
+@api_view(["GET"])
+def device_list(request):
+    devices = Device.objects.for_owner(request.user).active()
+    return Response(DeviceSerializer(devices, many=True).data)
+
+
+@extend_schema(responses={204: None})
+@api_view(["DELETE"])
+def device_detail(request, pk):
+    device = get_object_or_404(Device.objects.for_owner(request.user).active(), pk=pk)
+    device.revoke()
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("auth/register/", register, name="api-register"),
+    path("auth/token/", token, name="api-token"),
+    path("devices/", device_list, name="api-devices"),
+    path("devices/<int:pk>/", device_detail, name="api-device-detail"),
+]

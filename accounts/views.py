@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import ratelimit
+from accounts.forms import ProfileForm, SignUpForm
+from accounts.models import Device
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with a per-username-and-address attempt limit."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        ip = ratelimit.client_ip(request)
+        if ratelimit.is_locked(username, ip):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None, ValidationError("Too many failed attempts. Wait a few minutes and try again.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            ratelimit.reset(username, ip)
+        else:
+            ratelimit.record_failure(username, ip)
+        return response
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Before anything is analysed, choose what you allow.")
+        return redirect("privacy:onboarding")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def dashboard(request):
+    if request.user.consent_reviewed_at is None:
+        return redirect("privacy:onboarding")
+    return render(request, "accounts/dashboard.html", {"page": "dashboard"})
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form, "page": "profile"})
+
+
+@login_required
+def devices(request):
+    # Revoked devices stay listed (greyed out) so the user can see what was cut off and when.
+    items = Device.objects.for_owner(request.user).order_by("revoked_at", "-created_at")
+    return render(request, "accounts/devices.html", {"devices": items, "page": "devices"})
+
+
+@login_required
+@require_POST
+def revoke_device(request, pk):
+    device = get_object_or_404(Device.objects.for_owner(request.user), pk=pk)
+    device.revoke()
+    messages.success(request, f"“{device.name}” can no longer reach your account.")
+    return redirect("accounts:devices")
+
+
+def healthz(request):
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True, "debug": settings.DEBUG})

@@ -1,0 +1,305 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def original_path(photo, filename):
+    # Named by content hash: no user-supplied name ever reaches the filesystem.
+    ext = (photo.extension or "bin").lower()
+    return f"u{photo.owner_id}/originals/{photo.sha256[:2]}/{photo.sha256}.{ext}"
+
+
+def derivative_path(photo, filename):
+    return f"u{photo.owner_id}/derived/{photo.sha256[:2]}/{filename}"
+
+
+def face_crop_path(face, filename):
+    return f"u{face.owner_id}/faces/{filename}"
+
+
+class MediaType(models.TextChoices):
+    PHOTO = "photo", "Photo"
+    VIDEO = "video", "Video"
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Browser upload"
+    SYNC = "sync", "Camera-roll sync"
+
+
+class TakenAtSource(models.TextChoices):
+    EXIF = "exif", "EXIF"
+    CLIENT = "client", "Device"
+    UPLOAD = "upload", "Upload time"
+
+
+class AnalysisStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    WAITING = "waiting_for_model", "Waiting for a model"
+
+
+class Step(models.TextChoices):
+    DERIVATIVES = "derivatives", "Thumbnails"
+    FACES = "faces", "Faces"
+    SCENES = "scenes", "Objects and scenes"
+    QUALITY = "quality", "Quality"
+    DUPLICATES = "duplicates", "Near-duplicates"
+
+
+class PhotoQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def photos(self):
+        return self.filter(media_type=MediaType.PHOTO)
+
+    def analysed(self):
+        return self.filter(analysis_status=AnalysisStatus.DONE)
+
+    def taken_between(self, start=None, end=None):
+        qs = self
+        if start is not None:
+            qs = qs.filter(taken_at__gte=start)
+        if end is not None:
+            qs = qs.filter(taken_at__lt=end)
+        return qs
+
+
+class Photo(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
+    )
+    sha256 = models.CharField(max_length=64)
+    original = models.FileField(upload_to=original_path, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    extension = models.CharField(max_length=10)
+    content_type = models.CharField(max_length=50)
+    media_type = models.CharField(max_length=5, choices=MediaType.choices, default=MediaType.PHOTO)
+    source = models.CharField(max_length=4, choices=Source.choices, default=Source.WEB)
+    file_size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)  # upright, after orientation
+    height = models.PositiveIntegerField(null=True, blank=True)
+    orientation = models.PositiveSmallIntegerField(default=1)
+    duration = models.FloatField(null=True, blank=True)  # seconds, videos only
+
+    taken_at = models.DateTimeField()
+    # Minutes east of UTC where the photo was taken (EXIF OffsetTimeOriginal), if known.
+    taken_at_offset = models.SmallIntegerField(null=True, blank=True)
+    taken_at_source = models.CharField(max_length=6, choices=TakenAtSource.choices)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    altitude = models.FloatField(null=True, blank=True)
+    camera_make = models.CharField(max_length=100, blank=True)
+    camera_model = models.CharField(max_length=100, blank=True)
+    device_asset_id = models.CharField(max_length=200, blank=True)
+
+    thumbnail = models.FileField(upload_to=derivative_path, blank=True, max_length=255)
+    preview = models.FileField(upload_to=derivative_path, blank=True, max_length=255)
+    poster = models.FileField(upload_to=derivative_path, blank=True, max_length=255)
+
+    analysis_status = models.CharField(
+        max_length=20, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
+    )
+    # Set when analysis was handed to the broker; the sweep re-queues what never started.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sharpness = models.FloatField(null=True, blank=True)
+    exposure = models.FloatField(null=True, blank=True)
+    quality_score = models.FloatField(null=True, blank=True)
+    phash = models.CharField(max_length=16, blank=True)
+    duplicate_group = models.PositiveBigIntegerField(null=True, blank=True)
+
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        constraints = [
+            # Deduplication: the same bytes twice are one photo, per user.
+            models.UniqueConstraint(fields=["owner", "sha256"], name="photo_owner_sha256"),
+        ]
+        indexes = [
+            # The library timeline: one owner's photos, newest first, by date range.
+            models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_timeline"),
+            # Progress counts and the pending sweep.
+            models.Index(fields=["owner", "analysis_status"], name="photo_owner_status"),
+            models.Index(fields=["analysis_status", "queued_at"], name="photo_status_queued"),
+            # Place filters and trip detection.
+            models.Index(fields=["owner", "latitude", "longitude"], name="photo_owner_gps"),
+        ]
+        permissions = [
+            ("view_photo_content", "Can see photo contents (originals and thumbnails)"),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name or self.sha256[:12]} ({self.owner_id})"
+
+
+class AnalysisStep(models.Model):
+    """Per-photo, per-step status, shown on the photo page and counted for progress."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=12, choices=Step.choices)
+    status = models.CharField(
+        max_length=20, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
+    )
+    message = models.CharField(max_length=500, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "step"], name="analysis_step_unique"),
+        ]
+        indexes = [
+            # Progress per step and retry of a model that came back.
+            models.Index(fields=["step", "status"], name="analysis_step_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.step} of {self.photo_id}: {self.status}"
+
+
+class PersonQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def visible(self):
+        return self.filter(hidden=False, face_count__gte=settings.PERSON_MIN_FACES)
+
+
+class Person(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    # The face pack whose embeddings this person groups; packs are never mixed.
+    pack = models.CharField(max_length=200)
+    cover_face = models.ForeignKey(
+        "Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    face_count = models.PositiveIntegerField(default=0)  # denormalised for the people list
+    # Mean of the member embeddings (float32 bytes), for the incremental nearest-person match.
+    centroid = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["-face_count", "id"]
+        indexes = [models.Index(fields=["owner", "pack"], name="person_owner_pack")]
+
+    def __str__(self):
+        return self.name or f"Person {self.pk}"
+
+
+class Face(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="faces"
+    )
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="faces"
+    )
+    # Box in the upright photo's pixel coordinates.
+    x1 = models.FloatField()
+    y1 = models.FloatField()
+    x2 = models.FloatField()
+    y2 = models.FloatField()
+    landmarks = models.JSONField(default=list)  # five [x, y] points
+    det_score = models.FloatField()
+    embedding = models.BinaryField()  # float32, L2-normalised
+    pack = models.CharField(max_length=200)
+    dim = models.PositiveSmallIntegerField()
+    crop = models.FileField(upload_to=face_crop_path, blank=True, max_length=255)
+    # A face the user put on a person by hand is never moved by clustering.
+    assigned_by_user = models.BooleanField(default=False)
+    frame_time = models.FloatField(null=True, blank=True)  # videos: where in the clip
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["photo_id", "x1"]
+        indexes = [
+            models.Index(fields=["owner", "pack", "person"], name="face_owner_pack_person"),
+        ]
+
+    def __str__(self):
+        return f"face {self.pk} in photo {self.photo_id}"
+
+    @property
+    def box(self):
+        return [self.x1, self.y1, self.x2, self.y2]
+
+
+class FaceRejection(models.Model):
+    """'Not this person': the face is never added back to that person."""
+
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="rejections")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rejections")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["face", "person"], name="face_rejection_unique"),
+        ]
+
+    def __str__(self):
+        return f"face {self.face_id} is not person {self.person_id}"
+
+
+class Tag(models.Model):
+    """An object or scene class the classifier found, with its score."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="tags")
+    label = models.CharField(max_length=100)
+    score = models.FloatField()
+    model_name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "label"], name="tag_photo_label"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} {self.score:.2f}"
+
+
+class Theme(models.TextChoices):
+    BEACH = "beach", "Beach & sea"
+    NATURE = "nature", "Mountains & nature"
+    FOOD = "food", "Food & drink"
+    ANIMALS = "animals", "Animals & pets"
+    CITY = "city", "City & buildings"
+    TRAVEL = "travel", "Travel & landmarks"
+    VEHICLES = "vehicles", "Vehicles"
+    CELEBRATIONS = "celebrations", "Celebrations"
+    SCREENSHOTS = "screenshots", "Screenshots"
+    VIDEOS = "videos", "Videos"
+
+
+class PhotoTheme(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="themes")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    theme = models.CharField(max_length=16, choices=Theme.choices)
+    score = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "theme"], name="photo_theme_unique"),
+        ]
+        indexes = [
+            # Theme albums and the library's theme filter.
+            models.Index(fields=["owner", "theme"], name="theme_owner_theme"),
+        ]
+
+    def __str__(self):
+        return f"{self.photo_id}: {self.theme}"

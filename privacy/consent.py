@@ -1,0 +1,164 @@
+"""The one place that decides whether something may be processed.
+
+Every background job calls `allows(user, scope)` when it runs (not only when it was
+queued), so a revocation takes effect for jobs that are already waiting in the queue.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Max
+
+from privacy.models import (
+    Channel,
+    ConsentAction,
+    ConsentEvent,
+    ConsentTerms,
+    Scope,
+)
+
+
+class ConsentError(ValueError):
+    """A grant or revoke that makes no sense (unknown scope, double grant, ...)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ScopeState:
+    scope: str
+    granted: bool
+    terms_version: int | None  # the version the user agreed to (None if never)
+    current_version: int | None  # the version in force now
+    changed_at: datetime | None
+    needs_reconsent: bool  # granted once, but staff published newer terms since
+
+
+def current_versions() -> dict[str, int]:
+    rows = (
+        ConsentTerms.objects.filter(published_at__isnull=False)
+        .values("scope")
+        .annotate(v=Max("version"))
+    )
+    return {row["scope"]: row["v"] for row in rows}
+
+
+def current_terms(scope: str) -> ConsentTerms | None:
+    return (
+        ConsentTerms.objects.filter(scope=scope, published_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+
+
+def _validate_scope(scope: str) -> str:
+    if scope not in Scope.values:
+        raise ConsentError(
+            f"Unknown scope {scope!r}. Scopes are: {', '.join(Scope.values)}.", "unknown_scope"
+        )
+    return scope
+
+
+def states(user) -> dict[str, ScopeState]:
+    """Every scope's state for one user, in two queries."""
+    versions = current_versions()
+    latest: dict[str, ConsentEvent] = {}
+    # Newest first, so the first event seen per scope is the one in force.
+    for event in (
+        ConsentEvent.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .only("scope", "action", "terms_version", "created_at")
+    ):
+        latest.setdefault(event.scope, event)
+    result = {}
+    for scope in Scope.values:
+        event = latest.get(scope)
+        current = versions.get(scope)
+        granted_ever = event is not None and event.action == ConsentAction.GRANT
+        up_to_date = granted_ever and current is not None and event.terms_version == current
+        result[scope] = ScopeState(
+            scope=scope,
+            granted=up_to_date,
+            terms_version=event.terms_version if granted_ever else None,
+            current_version=current,
+            changed_at=event.created_at if event else None,
+            needs_reconsent=granted_ever and not up_to_date,
+        )
+    return result
+
+
+def allows(user, scope: str) -> bool:
+    """True when the user's latest word on `scope` is a grant of the terms in force now."""
+    _validate_scope(scope)
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    event = (
+        ConsentEvent.objects.filter(user=user, scope=scope)
+        .order_by("-created_at", "-id")
+        .only("action", "terms_version")
+        .first()
+    )
+    if event is None or event.action != ConsentAction.GRANT:
+        return False
+    terms = current_terms(scope)
+    return terms is not None and event.terms_version == terms.version
+
+
+def _lock_user(user) -> None:
+    # Serialise consent changes of one user, so two simultaneous grants cannot both pass
+    # the double-grant check.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
+def _record(user, scope, action, *, channel, device=None, terms_version=None, note=""):
+    return ConsentEvent.objects.create(
+        user=user,
+        scope=scope,
+        action=action,
+        terms_version=terms_version,
+        channel=channel,
+        device=device,
+        device_name=device.name if device else "",
+        note=note,
+    )
+
+
+@transaction.atomic
+def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> ConsentEvent:
+    _validate_scope(scope)
+    terms = current_terms(scope)
+    if terms is None:
+        raise ConsentError(f"No terms are published for {scope!r} yet.", "no_terms")
+    _lock_user(user)
+    if allows(user, scope):
+        raise ConsentError(f"{scope!r} is already granted.", "already_granted")
+    return _record(
+        user,
+        scope,
+        ConsentAction.GRANT,
+        channel=channel,
+        device=device,
+        terms_version=terms.version,
+    )
+
+
+@transaction.atomic
+def revoke(
+    user, scope: str, *, channel: str = Channel.WEB, device=None, note: str = ""
+) -> ConsentEvent:
+    _validate_scope(scope)
+    _lock_user(user)
+    last = (
+        ConsentEvent.objects.filter(user=user, scope=scope).order_by("-created_at", "-id").first()
+    )
+    if last is None or last.action != ConsentAction.GRANT:
+        raise ConsentError(f"{scope!r} is not granted, so it cannot be revoked.", "not_granted")
+    event = _record(user, scope, ConsentAction.REVOKE, channel=channel, device=device, note=note)
+    from privacy import services  # the consequences of a revocation live with the services
+
+    services.on_revoked(user, scope)
+    return event

@@ -1,0 +1,42 @@
+"""Project-wide API conventions: every error is a 4xx JSON body {detail, code}."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _first_message(data):
+    if isinstance(data, list) and data:
+        return _first_message(data[0])
+    if isinstance(data, dict) and data:
+        key, value = next(iter(data.items()))
+        inner = _first_message(value)
+        return inner if key in ("detail", "non_field_errors") else f"{key}: {inner}"
+    return str(data)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.messages)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {"detail": _first_message(exc.detail), "code": "invalid", "errors": exc.detail}
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(exc, Http404):
+            codes = "not_found"
+        elif isinstance(exc, PermissionDenied):
+            codes = "permission_denied"
+        body = {"detail": str(detail), "code": codes if isinstance(codes, str) else "error"}
+    response.data = body
+    return response
+
+
+def error(detail: str, code: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"detail": detail, "code": code}, status=status_code)

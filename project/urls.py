@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "Camroll moderation"
+admin.site.site_title = "Camroll admin"
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("library/", include("photos.urls")),
+    path("suggestions/", include("suggestions.urls")),
+    path("privacy/", include("privacy.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("project.api_urls")),
+]

@@ -1,0 +1,147 @@
+"""Shared fixtures: three users (alice the owner, bob another user, charlie an outsider),
+a moderator, private media storage per test, and the real photos and models from ../shared.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from accounts.models import Device
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def shared_photos_dir() -> Path:
+    path = Path(os.environ.get("TEST_PHOTOS_DIR") or settings.BASE_DIR.parent / "shared/photos")
+    if not path.is_dir():
+        pytest.fail(f"Test photos not found at {path}; set TEST_PHOTOS_DIR (see README).")
+    return path
+
+
+@pytest.fixture
+def photos_dir() -> Path:
+    return shared_photos_dir()
+
+
+@pytest.fixture(autouse=True)
+def private_media(tmp_path, settings):
+    """Every test writes media into its own folder, never into var/media."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _make_user(django_user_model, username, **extra):
+    from django.utils import timezone
+
+    return django_user_model.objects.create_user(
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        consent_reviewed_at=timezone.now(),
+        **extra,
+    )
+
+
+@pytest.fixture
+def alice(db, django_user_model):
+    return _make_user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(db, django_user_model):
+    return _make_user(django_user_model, "bob")
+
+
+@pytest.fixture
+def charlie(db, django_user_model):
+    return _make_user(django_user_model, "charlie")
+
+
+@pytest.fixture
+def moderator(db, django_user_model):
+    user = _make_user(django_user_model, "mod", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def api_token_for():
+    def make(user, name="Test phone"):
+        _, raw = Device.issue(user, name)
+        return raw
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(api_token_for):
+    """An API client authenticated as a companion-app device of `user`."""
+
+    def make(user):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def grant():
+    """Grant scopes to a user through the real consent service."""
+    from privacy import consent
+
+    def do(user, *scopes):
+        for scope in scopes:
+            if not consent.allows(user, scope):
+                consent.grant(user, scope)
+
+    return do
+
+
+@pytest.fixture
+def celery_worker_process(private_media, settings, tmp_path):
+    """A real Celery worker process (prefork, queues celery and ml) on the test database.
+
+    Needs a real broker (make test-postgres: Redis) and a database another process can see:
+    use it from tests marked `integration` with
+    `@pytest.mark.django_db(transaction=True, serialized_rollback=True)`.
+    Yields a handle with `.kill()` (SIGKILL) and `.start()` to restart it.
+    """
+    from tests.worker import WorkerProcess
+
+    if settings.CELERY_BROKER_URL.startswith(("filesystem", "memory")):
+        pytest.fail("integration tests need a real broker: run them with `make test-postgres`")
+    worker = WorkerProcess(media_root=private_media, log_dir=tmp_path)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
