@@ -13,10 +13,6 @@ from PIL import Image
 from photos.models import AnalysisStatus, MediaType, Photo, TakenAtSource
 
 
-def _to_rational(value: float):
-    return value
-
-
 def exif_bytes(
     *,
     taken_at: datetime | None = None,
