@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from photos.models import Person, Photo
+from photos.models import Photo
 
 
 @login_required
@@ -13,9 +13,3 @@ def library(request):
 @login_required
 def upload(request):
     return render(request, "photos/upload.html", {"page": "library"})
-
-
-@login_required
-def people(request):
-    people = Person.objects.for_owner(request.user).visible()
-    return render(request, "photos/people.html", {"people": people, "page": "people"})

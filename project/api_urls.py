@@ -2,6 +2,7 @@
 
 from accounts import api as accounts_api
 from photos import api as photos_api
+from photos import people_api
 from privacy import api as privacy_api
 from suggestions import api as suggestions_api
 
@@ -9,5 +10,6 @@ urlpatterns = [
     *accounts_api.urlpatterns,
     *privacy_api.urlpatterns,
     *photos_api.urlpatterns,
+    *people_api.urlpatterns,
     *suggestions_api.urlpatterns,
 ]
