@@ -11,6 +11,9 @@ def main():
     # The embedded defaults keep SQLite, the broker and media under var/; create it on a
     # fresh clone so the first `migrate` works.
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    from project.celery import ensure_broker_folders
+
+    ensure_broker_folders()
 
     execute_from_command_line(sys.argv)
 
