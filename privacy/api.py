@@ -1,1 +1,244 @@
-urlpatterns = []
+"""The privacy part of /api/v1/: consent, the analysis log, stop-all, export and erasure.
+
+The endpoints call the same consent functions and services as the privacy page.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from accounts.models import Device
+from privacy import consent, services
+from privacy.models import Channel, ExportJob, ProcessingRecord
+from privacy.serializers import (
+    AccountDeletedResponseSerializer,
+    ConsentChangeSerializer,
+    ConsentSerializer,
+    DerivedDeletedResponseSerializer,
+    ErrorSerializer,
+    ExportCreatedSerializer,
+    ExportStatusSerializer,
+    ProcessingRecordSerializer,
+    RetentionSerializer,
+    StopProcessingSerializer,
+)
+from privacy.views import export_file_response, export_status_data
+from project.api import error
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),
+    401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object of yours")}
+
+
+def _channel(request) -> dict:
+    """Which device made the change: the token's device, or none for a browser session."""
+    device = request.auth if isinstance(request.auth, Device) else None
+    return {"channel": Channel.API, "device": device}
+
+
+def _consent_body(user) -> dict:
+    states = consent.states(user)
+    return {
+        "scopes": [
+            {
+                "scope": s.scope,
+                "granted": s.granted,
+                "terms_version": s.terms_version,
+                "current_terms_version": s.current_version,
+                "needs_reconsent": s.needs_reconsent,
+                "changed_at": s.changed_at,
+            }
+            for s in states.values()
+        ]
+    }
+
+
+@extend_schema(
+    methods=["GET"], responses={200: ConsentSerializer, 401: ERRORS[401]}, operation_id="consent"
+)
+@extend_schema(
+    methods=["POST"],
+    request=ConsentChangeSerializer,
+    responses={200: ConsentSerializer, **ERRORS},
+    operation_id="consent_change",
+    description="Grant (granted=true) or revoke (granted=false) one scope. Errors: "
+    "unknown_scope, already_granted, not_granted, no_terms.",
+)
+@api_view(["GET", "POST"])
+def consent_view(request):
+    if request.method == "POST":
+        body = ConsentChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scope, granted = body.validated_data["scope"], body.validated_data["granted"]
+        try:
+            if granted:
+                consent.grant(request.user, scope, **_channel(request))
+            else:
+                consent.revoke(request.user, scope, **_channel(request))
+        except consent.ConsentError as exc:
+            return error(str(exc), exc.code)
+    return Response(ConsentSerializer(_consent_body(request.user)).data)
+
+
+class RecordPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class AnalysisFilters(serializers.Serializer):
+    photo = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    step = serializers.CharField(required=False, max_length=32)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("photo", OpenApiTypes.INT64, description="Only this photo's records"),
+        OpenApiParameter("step", OpenApiTypes.STR, description="Only this step"),
+        OpenApiParameter("since", OpenApiTypes.DATETIME, description="Started at or after"),
+        OpenApiParameter("until", OpenApiTypes.DATETIME, description="Started at or before"),
+    ],
+    responses={200: ProcessingRecordSerializer(many=True), **ERRORS, **NOT_FOUND},
+)
+class AnalysisLog(generics.ListAPIView):
+    """Every processing step that ran or was skipped on the user's photos, newest first."""
+
+    serializer_class = ProcessingRecordSerializer
+    pagination_class = RecordPagination
+
+    def get_queryset(self):
+        filters = AnalysisFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        user = self.request.user
+        records = ProcessingRecord.objects.for_user(user).order_by("-started_at", "-id")
+        if "photo" in data:
+            photo_id = data["photo"]
+            from photos.models import Photo
+
+            # Another user's photo id is a 404, as everywhere; a deleted photo of the user's
+            # still has its records (photo_ref is kept).
+            mine = Photo.objects.filter(owner=user, pk=photo_id).exists()
+            if not mine and not records.filter(photo_ref=photo_id).exists():
+                raise NotFound("No such photo of yours.")
+            records = records.filter(photo_ref=photo_id)
+        if "step" in data:
+            records = records.filter(step=data["step"])
+        if "since" in data:
+            records = records.filter(started_at__gte=data["since"])
+        if "until" in data:
+            records = records.filter(started_at__lte=data["until"])
+        return records
+
+
+@extend_schema(request=None, responses={200: StopProcessingSerializer, 401: ERRORS[401]})
+@api_view(["POST"])
+def stop_processing(request):
+    revoked = services.stop_all(request.user, **_channel(request))
+    return Response({**_consent_body(request.user), "revoked": revoked})
+
+
+@extend_schema(
+    request=RetentionSerializer,
+    responses={200: RetentionSerializer, **ERRORS},
+    description="After cloud_processing was revoked: keep the photos stored unprocessed, or "
+    "delete the cloud copies after the grace period. Granting cloud_processing again cancels.",
+)
+@api_view(["POST"])
+def retention(request):
+    body = RetentionSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        chosen = services.choose_retention(request.user, body.validated_data["choice"])
+    except consent.ConsentError as exc:
+        return error(str(exc), exc.code)
+    return Response(RetentionSerializer(chosen).data)
+
+
+def _export_status(request, job):
+    url = request.build_absolute_uri(reverse("api-privacy-export-download", args=[job.pk]))
+    return export_status_data(job, url)
+
+
+def _user_export(request, pk) -> ExportJob:
+    return get_object_or_404(ExportJob.objects.filter(user=request.user), pk=pk)
+
+
+@extend_schema(
+    request=None,
+    responses={202: ExportCreatedSerializer, 401: ERRORS[401]},
+    description="Starts building a ZIP of everything stored about the user (or returns the "
+    "export already being built).",
+)
+@api_view(["POST"])
+def export_create(request):
+    job, _ = services.request_export(request.user)
+    return Response({"id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(responses={200: ExportStatusSerializer, 401: ERRORS[401], **NOT_FOUND})
+@api_view(["GET"])
+def export_detail(request, pk):
+    return Response(ExportStatusSerializer(_export_status(request, _user_export(request, pk))).data)
+
+
+@extend_schema(
+    responses={
+        (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The ZIP"),
+        401: ERRORS[401],
+        **NOT_FOUND,
+        410: OpenApiResponse(description="The link lifetime is over"),
+    }
+)
+@api_view(["GET"])
+def export_download(request, pk):
+    return export_file_response(_user_export(request, pk))
+
+
+@extend_schema(
+    request=None,
+    responses={200: DerivedDeletedResponseSerializer, 401: ERRORS[401]},
+    description="Deletes faces, embeddings, people, tags, themes, suggestions and albums; "
+    "photos are kept and marked as not analysed. Returns what was deleted.",
+)
+@api_view(["DELETE"])
+def derived_data(request):
+    return Response({"deleted": services.delete_derived_data(request.user)})
+
+
+@extend_schema(
+    request=None,
+    responses={200: AccountDeletedResponseSerializer, 401: ERRORS[401]},
+    description="Deletes the account with every photo, file, derived datum and token. "
+    "Returns what was deleted; the token stops working at once.",
+)
+@api_view(["DELETE"])
+def account(request):
+    return Response({"deleted": services.delete_account(request.user)})
+
+
+urlpatterns = [
+    path("consent/", consent_view, name="api-consent"),
+    path("privacy/analysis/", AnalysisLog.as_view(), name="api-privacy-analysis"),
+    path("privacy/stop-processing/", stop_processing, name="api-privacy-stop"),
+    path("privacy/retention/", retention, name="api-privacy-retention"),
+    path("privacy/export/", export_create, name="api-privacy-export"),
+    path("privacy/export/<int:pk>/", export_detail, name="api-privacy-export-detail"),
+    path(
+        "privacy/export/<int:pk>/download/",
+        export_download,
+        name="api-privacy-export-download",
+    ),
+    path("privacy/derived-data/", derived_data, name="api-privacy-derived-data"),
+    path("account/", account, name="api-account"),
+]

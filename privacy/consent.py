@@ -136,7 +136,7 @@ def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> Conse
     _lock_user(user)
     if allows(user, scope):
         raise ConsentError(f"{scope!r} is already granted.", "already_granted")
-    return _record(
+    event = _record(
         user,
         scope,
         ConsentAction.GRANT,
@@ -144,6 +144,10 @@ def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> Conse
         device=device,
         terms_version=terms.version,
     )
+    from privacy import services
+
+    services.on_granted(user, scope)
+    return event
 
 
 @transaction.atomic

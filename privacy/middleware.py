@@ -1,8 +1,156 @@
-class AdminAccessLogMiddleware:
-    """Records staff access to a user's data in the admin (filled in by the privacy work)."""
+"""Records staff access to a user's data in the admin, for that user's privacy page.
 
+Every admin change form, delete page, history page and change list a staff member or
+moderator opens, and every change, deletion or bulk action they make, is written to
+AccessLog once per user whose data it showed or touched.
+"""
+
+import logging
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.urls import Resolver404, resolve
+
+logger = logging.getLogger(__name__)
+
+# Admin views by the suffix of their URL name; the prefix is "<app_label>_<model_name>".
+VIEW_KINDS = {"change": "viewed", "delete": "deleted", "history": "viewed", "changelist": "listed"}
+# Models whose admin pages are about staff work, not about a user's data.
+SKIP_MODELS = {("privacy", "accesslog"), ("privacy", "consentterms")}
+OWNER_FIELDS = ("owner", "user", "subject")
+PARENT_FIELDS = ("photo", "suggestion", "face", "person")
+
+
+def owner_path(model) -> str | None:
+    """The lookup from `model` to the user whose data a row is, or None if it has none."""
+    user_model = get_user_model()
+    if model is user_model:
+        return "pk"
+    fields = {f.name: f for f in model._meta.get_fields() if isinstance(f, models.ForeignKey)}
+    for name in OWNER_FIELDS:
+        field = fields.get(name)
+        if field is not None and field.related_model is user_model:
+            return f"{name}_id"
+    for name in PARENT_FIELDS:
+        field = fields.get(name)
+        if field is not None:
+            parent = owner_path(field.related_model)
+            if parent is not None:
+                return f"{name}__{parent.removesuffix('_id')}"
+    return None
+
+
+def _model_for(url_name: str):
+    """('accounts', 'user', 'change') from 'accounts_user_change', or None."""
+    for suffix in VIEW_KINDS:
+        if url_name.endswith("_" + suffix):
+            prefix = url_name[: -len(suffix) - 1]
+            for model in apps.get_models():
+                meta = model._meta
+                if f"{meta.app_label}_{meta.model_name}" == prefix:
+                    return model, suffix
+    return None
+
+
+def _subjects(model, pks) -> set[int]:
+    path = owner_path(model)
+    if path is None or not pks:
+        return set()
+    return set(
+        model._default_manager.filter(pk__in=list(pks))
+        .values_list(path, flat=True)
+        .distinct()
+        .exclude(**{f"{path}__isnull": True})
+    )
+
+
+class AdminAccessLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        target = self._target(request)
+        if target is None:
+            return self.get_response(request)
+        model, kind, object_id = target
+        before = set()
+        # A change or delete may remove the row: find whose it is before the view runs.
+        if request.method == "POST":
+            try:
+                if object_id is not None:
+                    before = _subjects(model, [object_id])
+                elif kind == "changelist" and request.POST.get("action"):
+                    before = _subjects(model, request.POST.getlist("_selected_action"))
+            except (ValueError, TypeError):
+                before = set()
+        response = self.get_response(request)
+        try:
+            self._log(request, response, model, kind, object_id, before)
+        except Exception:  # the log must never break the admin page it describes
+            logger.exception("could not write the admin access log for %s", request.path)
+        return response
+
+    def _target(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff:
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if match.namespace != "admin" or not match.url_name:
+            return None
+        found = _model_for(match.url_name)
+        if found is None:
+            return None
+        model, suffix = found
+        if (model._meta.app_label, model._meta.model_name) in SKIP_MODELS:
+            return None
+        if owner_path(model) is None:
+            return None
+        return model, suffix, match.kwargs.get("object_id")
+
+    def _log(self, request, response, model, suffix, object_id, before):
+        from privacy.models import AccessLog
+
+        label = model._meta.verbose_name
+        entries: list[tuple[int, str, str]] = []
+        if request.method == "POST":
+            if response.status_code not in (301, 302, 303):
+                return  # an invalid form changed nothing
+            if object_id is not None:
+                action = "deleted" if suffix == "delete" else "changed"
+                entries = [(s, action, f"{label} {object_id}") for s in before]
+            elif before:
+                action_name = request.POST.get("action", "action")
+                entries = [(s, "changed", f"{label}: {action_name}") for s in before]
+        elif request.method == "GET" and response.status_code == 200:
+            context = getattr(response, "context_data", None) or {}
+            if suffix == "changelist":
+                changelist = context.get("cl")
+                rows = list(getattr(changelist, "result_list", []) or [])
+                pks = [row.pk for row in rows]
+                subjects = _subjects(model, pks)
+                entries = [
+                    (s, "listed", f"list of {model._meta.verbose_name_plural}") for s in subjects
+                ]
+            elif object_id is not None:
+                obj = context.get("original") or context.get("object")
+                pk = obj.pk if obj is not None else object_id
+                entries = [(s, "viewed", f"{label} {pk}") for s in _subjects(model, [pk])]
+        actor = request.user
+        AccessLog.objects.bulk_create(
+            [
+                AccessLog(
+                    subject_id=subject,
+                    actor=actor,
+                    actor_name=actor.get_username(),
+                    action=action,
+                    what=what[:300],
+                    path=request.get_full_path()[:500],
+                )
+                for subject, action, what in entries
+                if subject != actor.pk
+            ]
+        )

@@ -1,11 +1,35 @@
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from datetime import datetime, time
 
-from privacy import consent
-from privacy.models import ConsentTerms, Scope
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from privacy import consent, services
+from privacy.models import (
+    Channel,
+    ConsentEvent,
+    ConsentTerms,
+    ExportJob,
+    ExportStatus,
+    Outcome,
+    ProcessingRecord,
+    RetentionChoice,
+    RetentionRequest,
+    Scope,
+)
+
+LOG_PAGE_SIZE = 50
+HISTORY_LIMIT = 100
+ACCESS_LIMIT = 50
 
 
 def _terms_by_scope():
@@ -15,22 +39,29 @@ def _terms_by_scope():
     return terms
 
 
+def _user_export(user, pk) -> ExportJob:
+    """The one owner-scoped fetcher of exports: anyone else's id is a 404."""
+    return get_object_or_404(ExportJob, user=user, pk=pk)
+
+
 @login_required
 def onboarding(request):
     """The consent page after sign-up: each scope accepted or declined on its own."""
     terms = _terms_by_scope()
     states = consent.states(request.user)
     if request.method == "POST":
+        granted, revoked = [], []
         with transaction.atomic():
-            granted = []
             for scope in Scope.values:
-                wanted = request.POST.get(scope) == "accept"
+                answer = request.POST.get(scope)
                 state = states[scope]
-                if wanted and not state.granted and scope in terms:
+                if answer == "accept" and not state.granted and scope in terms:
                     consent.grant(request.user, scope)
                     granted.append(Scope(scope).label)
-                elif not wanted and state.granted:
+                # Declining newer terms of a scope granted before is a revocation too.
+                elif answer == "decline" and (state.granted or state.needs_reconsent):
                     consent.revoke(request.user, scope)
+                    revoked.append(scope)
             request.user.consent_reviewed_at = timezone.now()
             request.user.save(update_fields=["consent_reviewed_at"])
         if granted:
@@ -40,6 +71,8 @@ def onboarding(request):
                 request,
                 "Nothing will be analysed. You can change this any time on the Privacy page.",
             )
+        if Scope.CLOUD_PROCESSING in revoked:
+            return redirect("privacy:retention")
         return redirect("accounts:dashboard")
     rows = [
         {"scope": s, "label": Scope(s).label, "terms": terms.get(s), "state": states[s]}
@@ -48,8 +81,312 @@ def onboarding(request):
     return render(request, "privacy/onboarding.html", {"rows": rows, "page": "privacy"})
 
 
+def _log_filters(request):
+    """The analysis log's filters from the query string; bad values are ignored, not fatal."""
+    raw = {k: request.GET.get(k, "").strip() for k in ("photo", "step", "since", "until")}
+    filters = {}
+    if raw["photo"].isdigit():
+        filters["photo_ref"] = int(raw["photo"])
+    if raw["step"]:
+        filters["step"] = raw["step"][:32]
+    tz = timezone.get_current_timezone()
+    since, until = parse_date_or_none(raw["since"]), parse_date_or_none(raw["until"])
+    if since:
+        filters["started_at__gte"] = timezone.make_aware(datetime.combine(since, time.min), tz)
+    if until:
+        filters["started_at__lte"] = timezone.make_aware(datetime.combine(until, time.max), tz)
+    return raw, filters
+
+
+def parse_date_or_none(value):
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        return None
+
+
 @login_required
 def index(request):
-    states = consent.states(request.user)
-    rows = [{"scope": s, "label": Scope(s).label, "state": states[s]} for s in Scope.values]
-    return render(request, "privacy/index.html", {"rows": rows, "page": "privacy"})
+    user = request.user
+    states = consent.states(user)
+    terms = _terms_by_scope()
+    rows = [
+        {"scope": s, "label": Scope(s).label, "state": states[s], "terms": terms.get(s)}
+        for s in Scope.values
+    ]
+    history = list(
+        ConsentEvent.objects.for_user(user)
+        .select_related("device")
+        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
+    )
+
+    raw, filters = _log_filters(request)
+    records = ProcessingRecord.objects.for_user(user).filter(**filters)
+    totals = services.analysis_totals(records)
+    page = Paginator(
+        records.order_by("-started_at", "-id").only(
+            "photo_ref",
+            "photo_name",
+            "step",
+            "model_name",
+            "model_version",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "summary",
+            "scope_missing",
+        ),
+        LOG_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    steps = (
+        ProcessingRecord.objects.for_user(user)
+        .order_by("step")
+        .values_list("step", flat=True)
+        .distinct()
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    export = ExportJob.objects.filter(user=user).order_by("-created_at").first()
+    if export is not None and services.export_is_expired(export):
+        export.status = ExportStatus.EXPIRED
+    retention = RetentionRequest.objects.filter(user=user).first()
+    accesses = list(services.access_log_for(user).order_by("-created_at", "-id")[:ACCESS_LIMIT])
+    context = {
+        "page": "privacy",
+        "rows": rows,
+        "needs_reconsent": [r for r in rows if r["state"].needs_reconsent],
+        "any_granted": any(s.granted or s.needs_reconsent for s in states.values()),
+        "history": history,
+        "log_page": page,
+        "filters": raw,
+        "filter_query": query.urlencode(),
+        "totals": totals,
+        "steps": list(steps),
+        "export": export,
+        "retention": retention,
+        "needs_retention_choice": services.needs_retention_choice(user, states),
+        "accesses": accesses,
+        "outcomes": Outcome,
+    }
+    return render(request, "privacy/index.html", context)
+
+
+@login_required
+@require_POST
+def change_scope(request, scope):
+    """One scope's toggle. Bad input (unknown scope, double grant) is a message, not a 500."""
+    action = request.POST.get("action")
+    try:
+        if action == "grant":
+            consent.grant(request.user, scope, channel=Channel.WEB)
+            messages.success(request, f"Allowed: {Scope(scope).label}.")
+        elif action == "revoke":
+            consent.revoke(request.user, scope, channel=Channel.WEB)
+            messages.success(request, f"Stopped: {Scope(scope).label}.")
+            if scope == Scope.CLOUD_PROCESSING:
+                return redirect("privacy:retention")
+        else:
+            messages.error(request, "Choose to allow or to stop.")
+    except consent.ConsentError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("privacy:index") + "#scopes")
+
+
+@login_required
+@require_POST
+def stop_all(request):
+    revoked = services.stop_all(request.user, channel=Channel.WEB)
+    if revoked:
+        messages.success(
+            request,
+            "All processing stopped. Nothing more will be analysed, including jobs already "
+            "waiting.",
+        )
+    else:
+        messages.info(request, "Nothing was allowed, so nothing is processed.")
+    if Scope.CLOUD_PROCESSING in revoked:
+        return redirect("privacy:retention")
+    return redirect("privacy:index")
+
+
+@login_required
+def retention(request):
+    """After cloud processing was revoked: keep the photos unprocessed, or delete them."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            services.choose_retention(user, request.POST.get("choice", ""))
+        except consent.ConsentError as exc:
+            messages.error(request, str(exc))
+            return redirect("privacy:retention")
+        if request.POST.get("choice") == RetentionChoice.DELETE:
+            messages.success(request, "Your photos will be deleted from the cloud.")
+        else:
+            messages.success(request, "Your photos stay stored, and are not processed.")
+        return redirect("privacy:index")
+    from django.conf import settings
+
+    context = {
+        "page": "privacy",
+        "granted": consent.allows(user, Scope.CLOUD_PROCESSING),
+        "retention": RetentionRequest.objects.filter(user=user).first(),
+        "grace_days": settings.PURGE_GRACE_DAYS,
+        "photo_count": user.photos.count(),
+    }
+    return render(request, "privacy/retention.html", context)
+
+
+# --- Export -----------------------------------------------------------------------------
+
+
+def export_status_data(job: ExportJob, download_url: str) -> dict:
+    expired = services.export_is_expired(job)
+    ready = job.status == ExportStatus.READY and not expired
+    return {
+        "id": job.pk,
+        "status": ExportStatus.EXPIRED.value if expired else job.status,
+        "progress": job.progress,
+        "download_url": download_url if ready else None,
+        "expires_at": job.expires_at if ready else None,
+        "size": job.size if ready else None,
+    }
+
+
+@login_required
+@require_POST
+def export_start(request):
+    _job, created = services.request_export(request.user)
+    if created:
+        messages.success(request, "Your export is being built. This page shows its progress.")
+    else:
+        messages.info(request, "An export is already being built.")
+    return redirect(reverse("privacy:index") + "#export")
+
+
+@login_required
+def export_status(request, pk):
+    job = _user_export(request.user, pk)
+    url = reverse("privacy:export-download", args=[job.pk])
+    return JsonResponse(export_status_data(job, url))
+
+
+def export_file_response(job: ExportJob):
+    """The ZIP, or 410 once the link lifetime is over (and 404 while not built)."""
+    if services.export_is_expired(job):
+        return HttpResponse(
+            "This download link has expired. Request a new export on the Privacy page.",
+            status=410,
+            content_type="text/plain",
+        )
+    if job.status != ExportStatus.READY or not job.file:
+        return HttpResponse("This export is not ready.", status=404, content_type="text/plain")
+    handle = default_storage.open(job.file.name, "rb")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"camroll-export-{job.created_at:%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def export_download(request, pk):
+    return export_file_response(_user_export(request.user, pk))
+
+
+# --- Deletions --------------------------------------------------------------------------
+
+DELETIONS = {
+    "derived": {
+        "title": "Delete the analysis of my photos",
+        "lead": "Faces, face embeddings, people, tags, themes, suggestions and albums are "
+        "deleted. Your photos stay, and are marked as not analysed.",
+        "button": "Delete the analysis",
+    },
+    "photos": {
+        "title": "Delete all my photos",
+        "lead": "Every photo and video you uploaded is deleted from the cloud, with its "
+        "thumbnails and everything derived from it. Your account and consent choices stay.",
+        "button": "Delete all photos",
+    },
+    "account": {
+        "title": "Delete my account",
+        "lead": "Your account, every photo, everything derived from them, your consent "
+        "history, your devices and exports are deleted. You are logged out. This cannot be "
+        "undone.",
+        "button": "Delete my account",
+    },
+}
+
+COUNT_LABELS = {
+    "photos": "photos and videos",
+    "bytes": "bytes of original files",
+    "faces": "faces",
+    "embeddings": "face embeddings",
+    "people": "people",
+    "tags": "tags",
+    "themes": "theme labels",
+    "suggestions": "suggestions",
+    "albums": "albums",
+    "devices": "connected devices",
+    "consent_events": "consent history entries",
+    "processing_records": "analysis log entries",
+    "exports": "exports",
+    "photos_kept": "photos kept",
+}
+
+
+def _labelled(counts: dict) -> list[tuple[str, int]]:
+    return [(COUNT_LABELS.get(k, k), v) for k, v in counts.items()]
+
+
+def _counts_for(kind, user):
+    if kind == "derived":
+        return services.derived_counts(user)
+    if kind == "photos":
+        return services.photo_counts(user)
+    return services.account_counts(user)
+
+
+@login_required
+def delete(request, kind):
+    if kind not in DELETIONS:
+        from django.http import Http404
+
+        raise Http404
+    user = request.user
+    info = DELETIONS[kind]
+    error = ""
+    if request.method == "POST":
+        if kind == "account" and not user.check_password(request.POST.get("password", "")):
+            error = "That is not your password. Nothing was deleted."
+        elif request.POST.get("confirm") != "yes":
+            error = "Tick the box to confirm. Nothing was deleted."
+        else:
+            if kind == "derived":
+                done = services.delete_derived_data(user)
+            elif kind == "photos":
+                done = services.delete_all_photos(user)
+            else:
+                done = services.delete_account(user)
+                logout(request)
+            return render(
+                request,
+                "privacy/deleted.html",
+                {"page": "privacy", "info": info, "kind": kind, "counts": _labelled(done)},
+            )
+    return render(
+        request,
+        "privacy/delete_confirm.html",
+        {
+            "page": "privacy",
+            "kind": kind,
+            "info": info,
+            "counts": _labelled(_counts_for(kind, user)),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

@@ -1,0 +1,131 @@
+from django.contrib import admin, messages
+from django.db.models import Max
+from django.utils import timezone
+
+from privacy.models import (
+    AccessLog,
+    ConsentEvent,
+    ConsentTerms,
+    ExportJob,
+    ProcessingRecord,
+    RetentionRequest,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: readable with the view permission, never written by anyone,
+    superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(ConsentTerms)
+class ConsentTermsAdmin(admin.ModelAdmin):
+    """Staff write terms. A published version is frozen; publishing a newer one asks every
+    user who granted the scope to consent again."""
+
+    list_display = ("scope", "version", "title", "published_at", "created_at")
+    list_filter = ("scope",)
+    actions = ["publish"]
+    fields = ("scope", "version", "title", "text", "published_at", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            return self.fields
+        return ("created_at",)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        scope = initial.get("scope")
+        if scope:
+            top = ConsentTerms.objects.filter(scope=scope).aggregate(v=Max("version"))["v"]
+            initial.setdefault("version", (top or 0) + 1)
+        return initial
+
+    def has_delete_permission(self, request, obj=None):
+        # Grants point at versions by number; a published version must stay explainable.
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        newest = (
+            ConsentTerms.objects.filter(scope=obj.scope, published_at__isnull=False)
+            .exclude(pk=obj.pk)
+            .aggregate(v=Max("version"))["v"]
+        )
+        if obj.published_at is not None and newest is not None and obj.version <= newest:
+            obj.published_at = None
+            messages.warning(
+                request,
+                f"Version {obj.version} is not newer than the published v{newest}; "
+                "saved as a draft.",
+            )
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the selected drafts (users must consent again)")
+    def publish(self, request, queryset):
+        count = 0
+        for terms in queryset.filter(published_at__isnull=True).order_by("version"):
+            newest = ConsentTerms.objects.filter(
+                scope=terms.scope, published_at__isnull=False
+            ).aggregate(v=Max("version"))["v"]
+            if newest is not None and terms.version <= newest:
+                continue
+            terms.published_at = timezone.now()
+            terms.save(update_fields=["published_at"])
+            count += 1
+        self.message_user(request, f"Published {count} version(s).")
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "scope", "action", "terms_version", "channel", "device")
+    list_filter = ("scope", "action", "channel")
+    list_select_related = ("user", "device")
+    search_fields = ("user__username",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProcessingRecord)
+class ProcessingRecordAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "user", "photo_ref", "step", "model_name", "outcome")
+    list_filter = ("step", "outcome")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    exclude = ("photo",)
+    date_hierarchy = "started_at"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor_name", "action", "subject", "what")
+    list_filter = ("action",)
+    list_select_related = ("subject",)
+    search_fields = ("subject__username", "actor_name")
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    # No link to the file: its contents are the user's photos.
+    list_display = ("created_at", "user", "status", "progress", "size", "expires_at")
+    list_filter = ("status",)
+    list_select_related = ("user",)
+    exclude = ("file",)
+
+
+@admin.register(RetentionRequest)
+class RetentionRequestAdmin(ReadOnlyAdmin):
+    list_display = ("user", "choice", "requested_at", "purge_after", "purged_at")
+    list_filter = ("choice",)
+    list_select_related = ("user",)

@@ -1,0 +1,126 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from privacy.models import ExportStatus, Outcome, ProcessingRecord, RetentionChoice, Scope
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+@extend_schema_field({"type": "string", "enum": Scope.values})
+class ScopeNameField(serializers.CharField):
+    """A scope name. Validated by privacy.consent, so an unknown one answers with the
+    consent service's own code (unknown_scope), like every other consent error."""
+
+
+class ScopeStateSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=Scope.values)
+    granted = serializers.BooleanField()
+    terms_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The terms version the user agreed to; null if never granted.",
+    )
+    current_terms_version = serializers.IntegerField(
+        allow_null=True, help_text="The terms version in force now."
+    )
+    needs_reconsent = serializers.BooleanField(
+        help_text="Granted once, but newer terms were published since: paused until granted."
+    )
+    changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    scopes = ScopeStateSerializer(many=True)
+
+
+class ConsentChangeSerializer(serializers.Serializer):
+    scope = ScopeNameField(max_length=64)
+    granted = serializers.BooleanField()
+
+
+class StopProcessingSerializer(ConsentSerializer):
+    revoked = serializers.ListField(child=serializers.ChoiceField(choices=Scope.values))
+
+
+class ProcessingRecordSerializer(serializers.ModelSerializer):
+    photo = serializers.IntegerField(
+        source="photo_ref", allow_null=True, help_text="The photo's id (kept after deletion)."
+    )
+    model = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+
+    class Meta:
+        model = ProcessingRecord
+        fields = [
+            "id",
+            "photo",
+            "photo_name",
+            "step",
+            "model",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "summary",
+            "scope_missing",
+        ]
+
+    def get_model(self, record) -> str:
+        if record.model_version:
+            return f"{record.model_name} {record.model_version}".strip()
+        return record.model_name
+
+
+class ExportCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ExportStatus.choices)
+
+
+class ExportStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    download_url = serializers.URLField(
+        allow_null=True, help_text="Set while the ZIP is ready and the link has not expired."
+    )
+    expires_at = serializers.DateTimeField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)
+
+
+class DerivedDeletedSerializer(serializers.Serializer):
+    faces = serializers.IntegerField()
+    embeddings = serializers.IntegerField()
+    people = serializers.IntegerField()
+    tags = serializers.IntegerField()
+    themes = serializers.IntegerField()
+    suggestions = serializers.IntegerField()
+    albums = serializers.IntegerField()
+    photos_kept = serializers.IntegerField()
+
+
+class DerivedDeletedResponseSerializer(serializers.Serializer):
+    deleted = DerivedDeletedSerializer()
+
+
+class AccountDeletedSerializer(serializers.Serializer):
+    photos = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+    faces = serializers.IntegerField()
+    people = serializers.IntegerField()
+    tags = serializers.IntegerField()
+    suggestions = serializers.IntegerField()
+    albums = serializers.IntegerField()
+    devices = serializers.IntegerField()
+    consent_events = serializers.IntegerField()
+    processing_records = serializers.IntegerField()
+    exports = serializers.IntegerField()
+
+
+class AccountDeletedResponseSerializer(serializers.Serializer):
+    deleted = AccountDeletedSerializer()
+
+
+class RetentionSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=RetentionChoice.choices)
+    purge_after = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -1,0 +1,23 @@
+from celery import shared_task
+
+from privacy.models import ExportJob, ExportStatus
+
+
+@shared_task(acks_late=True)
+def build_export(export_id: int) -> None:
+    """The user's own request for their data: no processing consent is needed to run it."""
+    from privacy import export
+
+    job = ExportJob.objects.select_related("user").filter(pk=export_id).first()
+    # Gone (account deleted) or already built by an earlier delivery of this message.
+    if job is None or job.status not in (ExportStatus.PENDING, ExportStatus.RUNNING):
+        return
+    export.build(job)
+
+
+@shared_task
+def purge_due() -> dict[str, int]:
+    """Daily: purge cloud copies after the grace period, and expired export files."""
+    from privacy import services
+
+    return {"photos": services.purge_due(), "exports": services.expire_exports()}
