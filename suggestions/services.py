@@ -1,7 +1,25 @@
-"""Suggestion verbs. Generation is filled in by the suggestions work."""
+"""Suggestion verbs: generate (idempotently, under the consent in force now), save into an
+album, dismiss, and withdraw what depended on a revoked scope."""
 
+import logging
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from photos.models import Face, Person, Photo, PhotoTheme
+from privacy import consent
 from privacy.models import Scope
-from suggestions.models import Suggestion
+from suggestions import render
+from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
+from suggestions.kinds.base import PersonInfo
+from suggestions.models import Album, State, Suggestion, SuggestionPhoto
+
+log = logging.getLogger(__name__)
+
+COVER_MAX = 9
 
 
 def withdraw_for_scope(user, scope: str) -> int:
@@ -15,3 +33,205 @@ def withdraw_for_scope(user, scope: str) -> int:
         return 0
     deleted, _ = qs.exclude(state="saved").delete()
     return deleted
+
+
+# --- Generation ---------------------------------------------------------------------------
+
+
+def eligible_photos(user, *, now, allow_older: bool):
+    """Photos analysed under consent; older than the sync window only with `older_photos`."""
+    qs = Photo.objects.for_owner(user).photos().analysed()
+    if not allow_older:
+        qs = qs.filter(taken_at__gte=now - timedelta(days=settings.SYNC_WINDOW_DAYS))
+    return qs
+
+
+def _local(taken_at, offset):
+    if offset is not None:
+        return (taken_at.astimezone(UTC) + timedelta(minutes=offset)).replace(tzinfo=None)
+    return timezone.localtime(taken_at).replace(tzinfo=None)
+
+
+def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
+    """Photo id -> (city, country, country code) from the offline reverse geocoder."""
+    if not points:
+        return {}
+    import reverse_geocode  # loads its city table on first use
+
+    rounded = {pk: (round(lat, 3), round(lon, 3)) for pk, (lat, lon) in points.items()}
+    unique = sorted(set(rounded.values()))
+    found = dict(zip(unique, reverse_geocode.search(unique), strict=True))
+    names = {}
+    for pk, point in rounded.items():
+        hit = found[point]
+        if hit.get("city"):
+            names[pk] = (hit["city"], hit.get("country", ""), hit.get("country_code", ""))
+    return names
+
+
+def build_context(user, *, now=None) -> Context:
+    now = now or timezone.now()
+    allow_faces = consent.allows(user, Scope.FACE_ANALYSIS)
+    allow_older = consent.allows(user, Scope.OLDER_PHOTOS)
+    cutoff = now - timedelta(days=settings.SYNC_WINDOW_DAYS)
+    qs = eligible_photos(user, now=now, allow_older=allow_older)
+    photos, points = [], {}
+    for row in qs.values_list(
+        "id",
+        "taken_at",
+        "taken_at_offset",
+        "latitude",
+        "longitude",
+        "quality_score",
+        "duplicate_group",
+        "width",
+        "height",
+    ).order_by():
+        pk, taken_at, offset, lat, lon, quality, group, width, height = row
+        photos.append(
+            PhotoInfo(
+                id=pk,
+                taken_at=taken_at,
+                local=_local(taken_at, offset),
+                latitude=lat,
+                longitude=lon,
+                quality=quality,
+                group=group,
+                width=width or 0,
+                height=height or 0,
+                older=taken_at < cutoff,
+            )
+        )
+        if lat is not None and lon is not None:
+            points[pk] = (lat, lon)
+    faces, people = {}, {}
+    if allow_faces:
+        for photo_id, person_id, x1, y1, x2, y2 in Face.objects.filter(
+            owner=user, photo__in=qs.values("id")
+        ).values_list("photo_id", "person_id", "x1", "y1", "x2", "y2"):
+            faces.setdefault(photo_id, []).append(((x1, y1, x2, y2), person_id))
+        for pk, name, birthday in (
+            Person.objects.for_owner(user)
+            .filter(hidden=False)
+            .exclude(name="")
+            .values_list("id", "name", "birthday")
+        ):
+            people[pk] = PersonInfo(id=pk, name=name, birthday=birthday)
+    themes = {}
+    for photo_id, theme in PhotoTheme.objects.filter(
+        owner=user, photo__in=qs.values("id")
+    ).values_list("photo_id", "theme"):
+        themes.setdefault(photo_id, []).append(theme)
+    return Context(
+        user=user,
+        now=now,
+        today=timezone.localdate(now),
+        photos=photos,
+        faces=faces,
+        people=people,
+        themes=themes,
+        places=place_names(points),
+        allow_faces=allow_faces,
+        allow_older=allow_older,
+    )
+
+
+def generate(user, kinds=None, *, now=None) -> list[Suggestion]:
+    """Propose every registered kind (or `kinds`) for one user and store what is new.
+
+    Consent is read now, not when the job was queued. A proposal whose (kind, key) exists
+    (new, saved or dismissed) is skipped before anything is rendered, so running twice
+    creates nothing and a dismissed suggestion never comes back.
+    """
+    if not consent.allows(user, Scope.CLOUD_PROCESSING):
+        return []
+    unknown = set(kinds or ()) - set(REGISTRY)
+    if unknown:
+        raise ValueError(f"unknown suggestion kinds: {sorted(unknown)}")
+    ctx = build_context(user, now=now)
+    existing = set(Suggestion.objects.for_owner(user).values_list("kind", "key"))
+    created = []
+    for name, kind in REGISTRY.items():
+        if kinds and name not in kinds:
+            continue
+        made = 0
+        for proposal in kind.propose(ctx):
+            if kind.max_new is not None and made >= kind.max_new:
+                break
+            if (name, proposal.key) in existing or not proposal.photo_ids:
+                continue
+            existing.add((name, proposal.key))
+            suggestion = _store(ctx, name, proposal)
+            if suggestion is not None:
+                created.append(suggestion)
+                made += 1
+    return created
+
+
+def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
+    cover_ids = proposal.cover_ids or proposal.photo_ids[:COVER_MAX]
+    photos = Photo.objects.in_bulk(cover_ids[:COVER_MAX])
+    items = [
+        (photos[pk], [box for box, _ in ctx.faces.get(pk, [])])
+        for pk in cover_ids[:COVER_MAX]
+        if pk in photos
+    ]
+    if not items:
+        return None
+    explanation = {**proposal.explanation, "photo_count": len(proposal.photo_ids)}
+    if proposal.effect:
+        photo, faces = items[0]
+        data = render.render_effect(photo, proposal.effect, faces)
+        used_face_boxes = bool(faces)
+    else:
+        data, placed = render.render_collage(items, proposal.style, proposal.caption)
+        explanation["layout"] = placed
+        used_face_boxes = any(faces for _, faces in items)
+    uses_faces = proposal.uses_faces or used_face_boxes or bool(explanation.get("people"))
+    try:
+        with transaction.atomic():
+            suggestion = Suggestion.objects.create(
+                owner=ctx.user,
+                kind=kind,
+                key=proposal.key,
+                title=proposal.title[:200],
+                period_start=proposal.period_start,
+                period_end=proposal.period_end,
+                explanation=explanation,
+                uses_faces=uses_faces,
+                uses_older_photos=any(ctx.by_id[pk].older for pk in proposal.photo_ids),
+            )
+            SuggestionPhoto.objects.bulk_create(
+                SuggestionPhoto(suggestion=suggestion, photo_id=pk, position=i)
+                for i, pk in enumerate(dict.fromkeys(proposal.photo_ids))
+            )
+            suggestion.image.save(f"{kind}-{suggestion.pk}.jpg", ContentFile(data), save=True)
+    except IntegrityError:  # a concurrent run stored the same key first
+        log.info("suggestion %s:%s already exists", kind, proposal.key)
+        return None
+    return suggestion
+
+
+# --- The user's verbs -----------------------------------------------------------------
+
+
+@transaction.atomic
+def save(suggestion: Suggestion) -> Album:
+    """Keep a suggestion as an album of its photos (saving twice gives the same album)."""
+    album = suggestion.albums.filter(owner=suggestion.owner).first()
+    if album is None:
+        album = Album.objects.create(
+            owner=suggestion.owner, title=suggestion.title, suggestion=suggestion
+        )
+        album.photos.set(suggestion.photos.all())
+    if suggestion.state != State.SAVED:
+        suggestion.state = State.SAVED
+        suggestion.save(update_fields=["state"])
+    return album
+
+
+def dismiss(suggestion: Suggestion) -> None:
+    """Hide it for good: its row (and key) stays, so it is never proposed again."""
+    if suggestion.state != State.DISMISSED:
+        suggestion.state = State.DISMISSED
+        suggestion.save(update_fields=["state"])

@@ -1,0 +1,195 @@
+"""The interface every suggestion kind implements, and the registry of kinds.
+
+A kind is a class with a `name` (one of `suggestions.models.Kind`) and a `propose(ctx)`
+method that yields `Proposal`s from a `Context`: the owner's eligible photos, already
+filtered by consent. Kinds never query the database or render images themselves; the
+generation service (suggestions/services.py) skips proposals whose key exists, renders
+the rest and stores them. See docs/suggestions.md.
+"""
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    id: int
+    taken_at: datetime  # aware
+    local: datetime  # wall-clock time where it was taken (naive)
+    latitude: float | None
+    longitude: float | None
+    quality: float | None
+    group: int | None  # near-duplicate group
+    width: int
+    height: int
+    older: bool  # taken before the sync window (needs `older_photos`)
+
+    @property
+    def day(self) -> date:
+        return self.local.date()
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    id: int
+    name: str
+    birthday: date | None
+
+
+@dataclass
+class Proposal:
+    key: str
+    title: str
+    photo_ids: list[int]
+    period_start: date | None = None
+    period_end: date | None = None
+    # "Why this": reason (a sentence), people, places, dates; the service adds photo_count.
+    explanation: dict = field(default_factory=dict)
+    uses_faces: bool = False  # chose photos or wrote the title from recognised people
+    # How the image is rendered: a collage of `cover_ids` (default: the first photos) in
+    # `style` (a layout from suggestions/lib/layout.py or None to choose), or `effect`
+    # applied to the single photo.
+    caption: str = ""
+    style: str | None = None
+    cover_ids: list[int] | None = None
+    effect: str | None = None
+
+
+class Context:
+    """What a kind may use. Built once per generation run by suggestions/services.py."""
+
+    def __init__(
+        self,
+        *,
+        user,
+        now: datetime,
+        today: date,
+        photos: list[PhotoInfo],
+        faces: dict[int, list[tuple[Box, int | None]]],
+        people: dict[int, PersonInfo],
+        themes: dict[int, list[str]],
+        places: dict[int, tuple[str, str, str]],
+        allow_faces: bool,
+        allow_older: bool,
+    ):
+        self.user = user
+        self.now = now
+        self.today = today
+        self.photos = sorted(photos, key=lambda p: (p.taken_at, p.id))
+        self.by_id = {p.id: p for p in self.photos}
+        self.faces = faces  # empty unless face analysis is granted
+        self.people = people  # named, visible people only
+        self.themes = themes
+        self.places = places  # photo id -> (city, country, country code)
+        self.allow_faces = allow_faces
+        self.allow_older = allow_older
+
+    # --- helpers shared by the kinds ---------------------------------------------------
+    def best(self, photo_ids: Iterable[int], limit: int | None = None) -> list[int]:
+        """Highest quality first, one photo per near-duplicate group."""
+        ranked = sorted(
+            (self.by_id[pk] for pk in photo_ids if pk in self.by_id),
+            key=lambda p: (-(p.quality if p.quality is not None else -1.0), p.taken_at, p.id),
+        )
+        seen_groups, chosen = set(), []
+        for photo in ranked:
+            if photo.group is not None:
+                if photo.group in seen_groups:
+                    continue
+                seen_groups.add(photo.group)
+            chosen.append(photo.id)
+            if limit is not None and len(chosen) >= limit:
+                break
+        return chosen
+
+    def person_ids_in(self, photo_id: int) -> set[int]:
+        return {pid for _, pid in self.faces.get(photo_id, []) if pid in self.people}
+
+    def people_counts(self, photo_ids: Iterable[int]) -> Counter:
+        """Named people by the number of the photos they appear in."""
+        counts: Counter = Counter()
+        for pk in photo_ids:
+            counts.update(self.person_ids_in(pk))
+        return counts
+
+    def top_people(self, photo_ids: Iterable[int], limit: int = 3) -> list[str]:
+        return [
+            self.people[pid].name for pid, _ in self.people_counts(photo_ids).most_common(limit)
+        ]
+
+    def top_places(self, photo_ids: Iterable[int], limit: int = 3) -> list[str]:
+        counts = Counter(self.places[pk][0] for pk in photo_ids if pk in self.places)
+        return [city for city, _ in counts.most_common(limit)]
+
+    def place_label(self, photo_ids: Iterable[int], limit: int = 2) -> str:
+        """ "Rome, Italy" or "Rome & Florence, Italy" or "Rome, Italy & Nice, France"."""
+        counts = Counter(self.places[pk] for pk in photo_ids if pk in self.places)
+        top = [place for place, _ in counts.most_common(limit)]
+        if not top:
+            return ""
+        if len({country for _, country, _ in top}) == 1:
+            return f"{' & '.join(city for city, _, _ in top)}, {top[0][1]}"
+        return " & ".join(f"{city}, {country}" for city, country, _ in top)
+
+    def top_themes(self, photo_ids: Iterable[int], limit: int = 2) -> list[str]:
+        counts = Counter(theme for pk in photo_ids for theme in self.themes.get(pk, ()))
+        return [theme for theme, _ in counts.most_common(limit)]
+
+    def days(self, photo_ids: Iterable[int]) -> tuple[date, date]:
+        days = [self.by_id[pk].day for pk in photo_ids]
+        return min(days), max(days)
+
+
+class SuggestionKind:
+    name: str = ""
+    # Upper bound of new suggestions of this kind per generation run (newest first), so a
+    # large library fills the feed gradually; None = no bound.
+    max_new: int | None = None
+
+    def propose(self, ctx: Context) -> Iterator[Proposal]:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, SuggestionKind] = {}
+
+
+def register(cls: type[SuggestionKind]) -> type[SuggestionKind]:
+    from suggestions.models import Kind
+
+    if cls.name not in Kind.values:
+        raise ValueError(f"{cls.name!r} is not a suggestions.models.Kind value")
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+def photo_set_key(prefix: str, photo_ids: Iterable[int]) -> str:
+    """A key naming a set of photos: the same photos give the same key in any order."""
+    digest = hashlib.sha256(",".join(map(str, sorted(set(photo_ids)))).encode()).hexdigest()
+    return f"{prefix}:{digest[:32]}"
+
+
+DASH = "\N{EN DASH}"
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def format_range(start: date, end: date) -> str:
+    """'3 May 2026', '3-7 May 2026', '30 April - 2 May 2026' (with en dashes)."""
+    if start == end:
+        return format_day(start)
+    if start.year != end.year:
+        return f"{format_day(start)} {DASH} {format_day(end)}"
+    if start.month != end.month:
+        return f"{start.day} {start:%B} {DASH} {format_day(end)}"
+    return f"{start.day}{DASH}{format_day(end)}"

@@ -1,0 +1,46 @@
+"""Collages: the best 2 to 9 photos of a day, in a grid, a mosaic or one large with small ones."""
+
+from collections import defaultdict
+
+from suggestions.kinds.base import (
+    Proposal,
+    SuggestionKind,
+    format_day,
+    photo_set_key,
+    register,
+)
+from suggestions.lib.layout import style_for
+
+
+@register
+class Collage(SuggestionKind):
+    name = "collage"
+    max_new = 8
+    min_photos = 2
+    max_photos = 9
+
+    def propose(self, ctx):
+        by_day = defaultdict(list)
+        for photo in ctx.photos:
+            by_day[photo.day].append(photo.id)
+        for day in sorted(by_day, reverse=True):
+            chosen = ctx.best(by_day[day], self.max_photos)
+            if len(chosen) < self.min_photos:
+                continue
+            place = ctx.place_label(chosen, limit=1)
+            title = f"{format_day(day)}{f' in {place}' if place else ''}"
+            yield Proposal(
+                key=photo_set_key("photos", chosen),
+                title=title,
+                photo_ids=chosen,
+                period_start=day,
+                period_end=day,
+                caption=title,
+                style=style_for(len(chosen), seed=day.toordinal()),
+                cover_ids=chosen,
+                explanation={
+                    "reason": f"The {len(chosen)} best photos you took that day.",
+                    "places": ctx.top_places(chosen),
+                    "dates": [day.isoformat()],
+                },
+            )

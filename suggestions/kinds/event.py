@@ -1,0 +1,73 @@
+"""Events: bursts of many photos within a few hours (a party, a wedding), titled from
+their themes, people and place."""
+
+from datetime import timedelta
+
+from suggestions.kinds.base import Proposal, SuggestionKind, format_range, register
+from suggestions.lib.events import bursts
+
+
+def theme_titles():
+    from photos.models import Theme
+
+    return dict(Theme.choices)
+
+
+@register
+class Event(SuggestionKind):
+    name = "event"
+    max_new = 10
+    min_photos = 8
+    max_gap = timedelta(hours=2)
+    max_span = timedelta(hours=12)
+    limit = 12
+
+    def propose(self, ctx):
+        times = [(p.id, p.taken_at) for p in ctx.photos]
+        runs = bursts(
+            times, max_gap=self.max_gap, max_span=self.max_span, min_photos=self.min_photos
+        )
+        labels = theme_titles()
+        for ids in reversed(runs):
+            start = ctx.by_id[ids[0]]
+            themes = [labels.get(theme, theme) for theme in ctx.top_themes(ids, 1)]
+            people = ctx.top_people(ids, 2)
+            place = ctx.place_label(ids, limit=1)
+            title = themes[0] if themes else _part_of_day(start.local.hour)
+            if people:
+                title += f" with {' and '.join(people)}"
+            if place:
+                title += f" in {place.split(',')[0]}"
+            first, last = ctx.days(ids)
+            best = ctx.best(ids, self.limit)
+            yield Proposal(
+                key=f"event:{start.taken_at:%Y-%m-%dT%H:%M}",
+                title=title,
+                photo_ids=best,
+                period_start=first,
+                period_end=last,
+                uses_faces=bool(people),
+                caption=f"{title} · {format_range(first, last)}",
+                cover_ids=best[:6],
+                explanation={
+                    "reason": f"{len(ids)} photos within "
+                    f"{_hours(ctx.by_id[ids[-1]].taken_at - start.taken_at)}.",
+                    "people": people,
+                    "places": ctx.top_places(ids),
+                    "themes": themes,
+                    "dates": [start.local.isoformat(timespec="minutes")],
+                },
+            )
+
+
+def _part_of_day(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "A morning"
+    if 12 <= hour < 18:
+        return "An afternoon"
+    return "An evening"
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return "an hour" if hours <= 1 else f"{round(hours)} hours"

@@ -1,0 +1,59 @@
+"""Theme albums: photos sorted by theme (from the analysis), by person and by place."""
+
+from collections import defaultdict
+
+from suggestions.kinds.base import Proposal, SuggestionKind, register
+from suggestions.kinds.event import theme_titles
+
+
+@register
+class ThemeAlbum(SuggestionKind):
+    name = "theme_album"
+    min_photos = 6
+    limit = 24
+
+    def propose(self, ctx):
+        labels = theme_titles()
+        by_theme, by_person, by_place = defaultdict(list), defaultdict(list), defaultdict(list)
+        for photo in ctx.photos:
+            for theme in ctx.themes.get(photo.id, ()):
+                by_theme[theme].append(photo.id)
+            for person_id in ctx.person_ids_in(photo.id):
+                by_person[person_id].append(photo.id)
+            if photo.id in ctx.places:
+                by_place[ctx.places[photo.id]].append(photo.id)
+        for theme, ids in sorted(by_theme.items()):
+            yield from self._album(ctx, f"theme:{theme}", labels.get(theme, theme), ids, "theme")
+        for person_id, ids in sorted(by_person.items()):
+            name = ctx.people[person_id].name
+            yield from self._album(ctx, f"person:{person_id}", name, ids, "person", faces=True)
+        for (city, country, code), ids in sorted(by_place.items()):
+            yield from self._album(ctx, f"place:{code}:{city}", f"{city}, {country}", ids, "place")
+
+    def _album(self, ctx, key, title, ids, by, faces=False):
+        if len(ids) < self.min_photos:
+            return
+        best = ctx.best(ids, self.limit)
+        first, last = ctx.days(ids)
+        reason = {
+            "theme": f"{len(ids)} photos the analysis found to be about {title.lower()}.",
+            "person": f"{len(ids)} photos of {title}.",
+            "place": f"{len(ids)} photos taken in {title}.",
+        }[by]
+        yield Proposal(
+            key=key,
+            title=title,
+            photo_ids=best,
+            period_start=first,
+            period_end=last,
+            uses_faces=faces,
+            caption=title,
+            cover_ids=best[:6],
+            explanation={
+                "reason": reason,
+                "people": [title] if by == "person" else ctx.top_people(ids),
+                "places": ctx.top_places(ids),
+                "dates": [first.isoformat(), last.isoformat()],
+                "album": by,
+            },
+        )

@@ -1,0 +1,106 @@
+"""Rendering suggestion images with Pillow (collages and covers) and the effects of
+suggestions/lib/effects.py. Reads the photos' stored files; never writes to them."""
+
+import io
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from suggestions.lib import effects, layout
+
+log = logging.getLogger(__name__)
+
+WIDTH, PHOTO_HEIGHT, CAPTION_HEIGHT, PADDING, GAP = 1200, 800, 96, 16, 8
+BACKGROUND = (24, 26, 32)
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+EFFECT_MAX_SIDE = 1600
+
+
+@lru_cache(maxsize=8)
+def font(size: int, bold: bool = True):
+    path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    if path.is_file():
+        return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size=size)
+
+
+def open_upright(photo, max_side: int) -> tuple[Image.Image, float]:
+    """The photo decoded upright (preview when there is one, for speed), at most `max_side`
+    pixels, and the factor from the photo's upright pixel coordinates (the face boxes') to
+    this image."""
+    field = photo.preview if photo.preview else photo.original
+    with field.open("rb") as fh:
+        im = Image.open(fh)
+        im.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
+        im = ImageOps.exif_transpose(im).convert("RGB")
+    im.thumbnail((max_side, max_side))
+    scale = im.width / photo.width if photo.width else 1.0
+    return im, scale
+
+
+def _placeholder(w: int, h: int) -> Image.Image:
+    return Image.new("RGB", (w, h), (60, 64, 72))
+
+
+def to_jpeg(im: Image.Image, quality: int = 85) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def render_collage(items, style: str | None, caption: str) -> tuple[bytes, list[dict]]:
+    """`items`: [(photo, [face boxes in the photo's upright coordinates])], 1 to 9 of them.
+    Returns the JPEG and the layout: for each photo its cell on the canvas and its crop in
+    photo coordinates (so anyone can check that no face is cut)."""
+    aspects = [(p.width or 4) / (p.height or 3) for p, _ in items]
+    style = style or layout.style_for(len(items), seed=sum(p.pk for p, _ in items))
+    inner_w, inner_h = WIDTH - 2 * PADDING, PHOTO_HEIGHT - 2 * PADDING
+    cells = [
+        layout.Cell(c.x + PADDING, c.y + PADDING, c.w, c.h)
+        for c in layout.layout(style, aspects, inner_w, inner_h, GAP)
+    ]
+    canvas = Image.new("RGB", (WIDTH, PHOTO_HEIGHT + CAPTION_HEIGHT), BACKGROUND)
+    placed = []
+    for (photo, faces), cell in zip(items, cells, strict=True):
+        width, height = photo.width or 1, photo.height or 1
+        crop = layout.face_crop(width, height, faces, cell.w, cell.h)
+        try:
+            im, scale = open_upright(photo, max_side=max(cell.w, cell.h) * 2)
+            tile = im.crop(tuple(round(v * scale) for v in crop)).resize(
+                (cell.w, cell.h), Image.Resampling.LANCZOS
+            )
+        except (OSError, ValueError):
+            log.warning("could not read photo %s for a collage", photo.pk, exc_info=True)
+            tile = _placeholder(cell.w, cell.h)
+        canvas.paste(tile, (cell.x, cell.y))
+        placed.append(
+            {
+                "photo_id": photo.pk,
+                "cell": cell.as_list(),
+                "crop": [round(v, 2) for v in crop],
+                "faces": len(faces),
+            }
+        )
+    _caption(canvas, caption)
+    return to_jpeg(canvas), placed
+
+
+def _caption(canvas: Image.Image, text: str) -> None:
+    draw = ImageDraw.Draw(canvas)
+    size = 40
+    while True:
+        face = font(size)
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
+        if right - left <= WIDTH - 2 * PADDING or size <= 14:
+            break
+        size -= 2
+    y = PHOTO_HEIGHT + (CAPTION_HEIGHT - (bottom - top)) / 2 - top - PADDING / 2
+    draw.text((PADDING, y), text, font=face, fill=(245, 245, 245))
+
+
+def render_effect(photo, name: str, faces) -> bytes:
+    im, scale = open_upright(photo, max_side=EFFECT_MAX_SIDE)
+    scaled = [tuple(v * scale for v in box) for box in faces]
+    return to_jpeg(effects.apply(name, im, scaled), quality=90)
