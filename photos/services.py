@@ -1,8 +1,15 @@
 """Photo verbs that change several rows. Filled in by the library and analysis work."""
 
-from django.db import transaction
+import logging
 
-from photos.models import Face, Person
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from photos.models import Face, Person, Photo
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -16,7 +23,67 @@ def delete_face_data(user) -> dict[str, int]:
     faces.delete()
     Person.objects.filter(owner=user).delete()
     if crops:
-        from django.core.files.storage import default_storage
-
         transaction.on_commit(lambda: [default_storage.delete(name) for name in crops])
     return {"faces": face_count, "embeddings": face_count, "people": people_count}
+
+
+DELETE_CHUNK = 500
+
+
+def photo_files(rows) -> list[str]:
+    return [name for row in rows for name in row if name]
+
+
+def delete_photos(owner, photos) -> int:
+    """Delete `owner`'s photos in `photos` and everything derived from them.
+
+    Rows (faces, tags, themes, steps, suggestion links) cascade in the database; the files
+    (original, derivatives, poster, face crops) are removed after commit, so a rollback
+    never leaves a row pointing at a deleted file. Returns the number of photos deleted.
+    Safe for very large selections: works in chunks.
+    """
+    from suggestions.models import Suggestion
+
+    ids = list(photos.filter(owner=owner).values_list("pk", flat=True))
+    files: list[str] = []
+    for start in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[start : start + DELETE_CHUNK]
+        with transaction.atomic():
+            selected = Photo.objects.filter(owner=owner, pk__in=chunk)
+            files.extend(
+                photo_files(selected.values_list("original", "thumbnail", "preview", "poster"))
+            )
+            faces = Face.objects.filter(photo__in=chunk)
+            files.extend(faces.exclude(crop="").values_list("crop", flat=True))
+            people = set(faces.exclude(person=None).values_list("person_id", flat=True))
+            # A collage or recap rendered from a deleted photo still shows it: the rendered
+            # image goes too (the suggestion keeps its other photos and can be re-rendered).
+            rendered = Suggestion.objects.filter(owner=owner, photos__in=chunk).exclude(image="")
+            files.extend(set(rendered.values_list("image", flat=True)))
+            Suggestion.objects.filter(pk__in=rendered.values("pk")).update(image="")
+            selected.delete()
+            if people:
+                _recount_faces(people)
+            batch = list(files)
+            transaction.on_commit(lambda names=batch: _remove_files(names))
+            files.clear()
+    return len(ids)
+
+
+def _recount_faces(person_ids) -> None:
+    counts = (
+        Face.objects.filter(person=OuterRef("pk"))
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Person.objects.filter(pk__in=person_ids).update(face_count=Coalesce(Subquery(counts), 0))
+
+
+def _remove_files(names) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file that cannot be removed now is logged, not fatal
+            log.exception("Could not delete %s", name)

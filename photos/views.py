@@ -1,15 +1,272 @@
+"""Library pages: the timeline, one photo, the browser upload, deletion, private media."""
+
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
+from itertools import groupby
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core import signing
+from django.db.models import Q
+from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from photos.models import Photo
+from photos import filters, media, services
+from photos.forms import LibraryFilterForm
+from photos.ingest import IngestError, ingest
+from photos.lib.probe import ACCEPTED
+from photos.models import MediaType, Photo, Source
+
+PAGE_SIZE = 120
+# Multipart envelope around one file: boundaries, headers and the small fields.
+UPLOAD_ENVELOPE_BYTES = 256 * 1024
+
+
+def get_photo(user, pk) -> Photo:
+    """The one owner-scoped fetcher: anyone else's photo is a 404, never a 403."""
+    return get_object_or_404(Photo.objects.for_owner(user), pk=pk)
+
+
+def local_time(photo: Photo) -> datetime:
+    """The capture time as the clock showed it where the photo was taken, when known."""
+    if photo.taken_at_offset is not None:
+        return photo.taken_at.astimezone(dt_timezone(timedelta(minutes=photo.taken_at_offset)))
+    return timezone.localtime(photo.taken_at)
+
+
+# --- Timeline ---------------------------------------------------------------------------
+
+
+def encode_cursor(photo: Photo) -> str:
+    micros = int(photo.taken_at.timestamp() * 1_000_000)
+    return f"{micros}.{photo.pk}"
+
+
+def decode_cursor(text: str):
+    try:
+        micros, pk = text.split(".", 1)
+        moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        return moment, int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @login_required
+@require_GET
 def library(request):
-    photos = Photo.objects.for_owner(request.user)[:200]
-    return render(request, "photos/library.html", {"photos": photos, "page": "library"})
+    form = LibraryFilterForm(request.GET or None, owner=request.user)
+    qs = Photo.objects.for_owner(request.user).only(
+        "pk", "taken_at", "taken_at_offset", "media_type", "thumbnail", "analysis_status",
+        "original_name", "duration",
+    )  # fmt: skip
+    filtered = False
+    if form.is_bound and form.is_valid():
+        kwargs = form.filter_kwargs()
+        filtered = any(kwargs.values())
+        qs = filters.apply(qs, **kwargs)
+    cursor = decode_cursor(request.GET.get("cursor", ""))
+    if cursor is not None:
+        # Keyset pagination on the (owner, -taken_at, -id) index: page 400 costs what page 1 does.
+        moment, pk = cursor
+        qs = qs.filter(Q(taken_at__lt=moment) | Q(taken_at=moment, pk__lt=pk))
+    rows = list(qs.order_by("-taken_at", "-id")[: PAGE_SIZE + 1])
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_query = None
+    if has_more:
+        params = request.GET.copy()
+        params["cursor"] = encode_cursor(rows[-1])
+        next_query = params.urlencode()
+    for photo in rows:
+        photo.local_taken_at = local_time(photo)
+    months = [
+        (month, [(day, list(items)) for day, items in groupby(group, key=_day)])
+        for month, group in groupby(rows, key=_month)
+    ]
+    return render(
+        request,
+        "photos/library.html",
+        {
+            "page": "library",
+            "form": form,
+            "months": months,
+            "count": len(rows),
+            "next_query": next_query,
+            "is_first_page": cursor is None,
+            "filtered": filtered,
+        },
+    )
+
+
+def _month(photo):
+    return photo.local_taken_at.date().replace(day=1)
+
+
+def _day(photo):
+    return photo.local_taken_at.date()
+
+
+# --- One photo --------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
+def photo_detail(request, pk):
+    photo = get_photo(request.user, pk)
+    photo.local_taken_at = local_time(photo)
+    # The partials list faces with their person and the steps: fetched here, once each.
+    faces = list(photo.faces.select_related("person").order_by("x1"))
+    steps = list(photo.steps.order_by("step"))
+    tags = list(photo.tags.order_by("-score"))
+    themes = list(photo.themes.order_by("-score"))
+    map_url = None
+    if photo.latitude is not None and photo.longitude is not None:
+        lat, lon = photo.latitude, photo.longitude
+        map_url = f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=16/{lat:.6f}/{lon:.6f}"
+    return render(
+        request,
+        "photos/photo.html",
+        {
+            "page": "library",
+            "photo": photo,
+            "faces": faces,
+            "steps": steps,
+            "tags": tags,
+            "themes": themes,
+            "map_url": map_url,
+            "is_video": photo.media_type == MediaType.VIDEO,
+            "inline_original": photo.content_type in ("image/jpeg", "image/png", "image/webp"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def photo_delete(request, pk):
+    photo = get_photo(request.user, pk)
+    services.delete_photos(request.user, Photo.objects.filter(pk=photo.pk))
+    messages.success(request, "The photo and everything derived from it were deleted.")
+    return redirect("photos:library")
+
+
+@login_required
+@require_POST
+def delete_selected(request):
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:10_000]
+    if not ids:
+        messages.error(request, "Select at least one photo to delete.")
+        return redirect("photos:library")
+    count = services.delete_photos(request.user, Photo.objects.filter(pk__in=ids))
+    messages.success(request, f"Deleted {count} photo{'s' if count != 1 else ''}.")
+    return redirect("photos:library")
+
+
+# --- Upload -----------------------------------------------------------------------------
+
+
+@csrf_exempt  # checked in _upload_post, after the size check, so a huge body is not parsed
+@login_required
+@require_http_methods(["GET", "POST"])
 def upload(request):
-    return render(request, "photos/upload.html", {"page": "library"})
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.UPLOAD_MAX_BYTES + UPLOAD_ENVELOPE_BYTES:
+            limit_mb = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
+            return JsonResponse(
+                {
+                    "detail": f"The upload is larger than the limit of {limit_mb:g} MB.",
+                    "code": "too_large",
+                    "results": [],
+                },
+                status=413,
+            )
+        return _upload_post(request)
+    return render(
+        request,
+        "photos/upload.html",
+        {
+            "page": "library",
+            "accepted": ACCEPTED,
+            "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@csrf_protect
+def _upload_post(request):
+    files = request.FILES.getlist("file")
+    if not files:
+        return JsonResponse(
+            {"detail": "No file was sent (field 'file').", "code": "no_file", "results": []},
+            status=400,
+        )
+    client_taken_at = request.POST.get("taken_at") if len(files) == 1 else None
+    results, statuses = [], []
+    for upload in files:
+        try:
+            result = ingest(
+                request.user, upload, source=Source.WEB, client_taken_at=client_taken_at
+            )
+        except IngestError as exc:
+            results.append(
+                {"name": upload.name, "ok": False, "detail": exc.message, "code": exc.code}
+            )
+            statuses.append(exc.status)
+            continue
+        photo = result.photo
+        results.append(
+            {
+                "name": upload.name,
+                "ok": True,
+                "id": photo.pk,
+                "created": result.created,
+                "url": reverse("photos:photo", args=[photo.pk]),
+            }
+        )
+        statuses.append(201 if result.created else 200)
+    ok = [s for s in statuses if s < 400]
+    # Every file refused: their shared status if they agree, else a plain 400.
+    refused = statuses[0] if len(set(statuses)) == 1 else 400
+    status = (201 if 201 in ok else 200) if ok else refused
+    body = {
+        "results": results,
+        "stored": sum(1 for r in results if r.get("created")),
+        "duplicates": sum(1 for r in results if r["ok"] and not r["created"]),
+        "failed": sum(1 for r in results if not r["ok"]),
+    }
+    if not ok:
+        body["detail"] = results[0]["detail"]
+        body["code"] = results[0]["code"]
+    return JsonResponse(body, status=status)
+
+
+# --- Private media ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def photo_media(request, pk, kind):
+    if kind not in media.KINDS:
+        raise Http404("No such file kind.")
+    return media.serve(request, get_photo(request.user, pk), kind)
+
+
+@require_GET
+def signed_media(request, token):
+    """A short-lived link from the API: the signature is the authorisation."""
+    try:
+        pk, kind = media.resolve_token(token)
+    except signing.BadSignature:
+        return HttpResponseForbidden("This link has expired or is not valid.")
+    photo = Photo.objects.filter(pk=pk).first()
+    if photo is None:
+        raise Http404("No such photo.")
+    return media.serve(request, photo, kind, max_age=settings.SIGNED_URL_MAX_AGE)
