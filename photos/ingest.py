@@ -58,8 +58,8 @@ def clean_name(name: str | None) -> str:
     return name[:255]
 
 
-def parse_client_time(value) -> datetime | None:
-    """An ISO 8601 time from the client; a time without zone is taken as UTC."""
+def parse_time(value) -> datetime | None:
+    """An ISO 8601 date or date and time; without a zone it is taken as UTC."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -78,6 +78,18 @@ def parse_client_time(value) -> datetime | None:
             )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)  # year 1 at +14:00 cannot be stored: refuse it here
+    except OverflowError:
+        raise IngestError("taken_at is out of range.", "invalid_taken_at") from None
+    return parsed
+
+
+def parse_client_time(value) -> datetime | None:
+    """A capture time from the client: ISO 8601, not before photography, not in the future."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return None
     if parsed.year < 1826 or parsed > timezone.now() + timedelta(days=1):
         raise IngestError("taken_at is not a plausible capture time.", "invalid_taken_at")
     return parsed
