@@ -1,0 +1,438 @@
+"""Every URL pattern of the site, tried as anonymous, the owner (alice), another user (bob)
+and a moderator.
+
+The list of patterns comes from the root URLconf, walked recursively (pages, the API, the
+admin and every media view). Each pattern needs an entry in URLS (or, for the admin's
+per-model pages, in ADMIN_MODELS) saying how to build it from alice's objects and who may get
+through; a pattern without an entry fails `test_it_knows_every_url_pattern`, so a new URL
+cannot slip past this matrix.
+
+Expected, unless an entry says otherwise:
+- anonymous: pages redirect to the login page, the API answers 401;
+- another user and a moderator: 404 for alice's objects; their own (empty) lists otherwise,
+  without a byte of alice's;
+- the moderator gets into the admin only, and there only as far as the Moderators group's
+  permissions go;
+- the owner gets through.
+Refused requests must change nothing (checked with a fingerprint of alice's data).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
+from rest_framework.test import APIClient
+
+from tests.security.world import build_world
+
+# --- What kind of URL it is ------------------------------------------------------------
+PUBLIC = "public"  # anyone (login, sign-up, health, schema); only: no 5xx, no leak
+PAGE = "page"  # login required, shows the visitor's own data
+OWNED = "owned"  # login required, names one of alice's objects: everyone else gets 404
+API_PUBLIC = "api-public"  # no authentication needed (register, token)
+API = "api"  # token required, the visitor's own data
+API_OWNED = "api-owned"  # token required, one of alice's objects: everyone else gets 404
+ADMIN = "admin"  # staff only, and then by permission
+
+
+@dataclass(frozen=True)
+class Try:
+    method: str = "GET"
+    owner: tuple[int, ...] = (200,)  # what alice (or, for PUBLIC, anyone) may get
+    data: dict | None = None
+    # Moderator's expected statuses in the admin (ADMIN only).
+    moderator: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Url:
+    kind: str
+    # URL keyword argument -> what to put in it: an attribute path on alice's world
+    # ("photo.pk") or a literal prefixed with "=".
+    args: dict[str, str] = field(default_factory=dict)
+    tries: tuple[Try, ...] = (Try(),)
+    # A known defect of someone else's code: the test is a strict xfail naming it.
+    xfail: str = ""
+
+
+GET = Try()
+POST_FORM = Try("POST", owner=(200, 302))
+
+
+def page(**args):
+    return Url(PAGE, args)
+
+
+def owned(*tries, **args):
+    return Url(OWNED, args, tries or (GET,))
+
+
+def api(*tries, **args):
+    return Url(API, args, tries or (GET,))
+
+
+def api_owned(*tries, **args):
+    return Url(API_OWNED, args, tries or (GET,))
+
+
+def public(*tries, **args):
+    return Url(PUBLIC, args, tries or (GET,))
+
+
+# One entry per URL pattern, keyed by the pattern as the URLconf spells it.
+URLS: dict[str, Url] = {
+    # accounts
+    "": page(),
+    "healthz/": public(),
+    "signup/": public(Try(owner=(200, 302))),
+    "login/": public(Try(owner=(200, 302))),
+    "logout/": public(Try("POST", owner=(200, 302))),
+    "profile/": page(),
+    "devices/": page(),
+    "devices/<int:pk>/revoke/": owned(Try("POST", owner=(302,)), pk="device.pk"),
+    "password/change/": page(),
+    "password/change/done/": page(),
+    "password/reset/": public(),
+    "password/reset/done/": public(),
+    "password/reset/<uidb64>/<token>/": public(uidb64="=MQ", token="=bad-token"),
+    "password/reset/complete/": public(),
+    # library
+    "library/": page(),
+    "library/upload/": page(),
+    "library/people/": page(),
+    # suggestions
+    "suggestions/": page(),
+    # privacy
+    "privacy/": page(),
+    "privacy/welcome/": page(),
+    # API
+    "api/v1/schema/": public(),
+    "api/v1/docs/": public(),
+    "api/v1/auth/register/": Url(API_PUBLIC, tries=(Try("POST", owner=(400,), data={}),)),
+    "api/v1/auth/token/": Url(API_PUBLIC, tries=(Try("POST", owner=(400,), data={}),)),
+    "api/v1/devices/": api(),
+    "api/v1/devices/<int:pk>/": api_owned(Try("DELETE", owner=(204,)), pk="device.pk"),
+}
+
+# --- The admin ------------------------------------------------------------------------
+# Every model registered in the admin, with the object to open and what the Moderators
+# group is meant to do with it (see accounts/migrations/0002_moderators_group.py).
+# "view" covers the changelist, the change form (read-only) and the history.
+ADMIN_MODELS: dict[str, tuple[str, frozenset[str]]] = {
+    "accounts/user": ("user", frozenset({"view", "change"})),
+    "accounts/device": ("device", frozenset({"view"})),
+    "auth/group": ("group", frozenset()),
+    "django_celery_beat/periodictask": ("periodictask", frozenset()),
+    "django_celery_beat/clockedschedule": ("clockedschedule", frozenset()),
+    "django_celery_beat/crontabschedule": ("crontabschedule", frozenset()),
+    "django_celery_beat/solarschedule": ("solarschedule", frozenset()),
+    "django_celery_beat/intervalschedule": ("intervalschedule", frozenset()),
+    "django_celery_results/taskresult": ("taskresult", frozenset({"view"})),
+    "django_celery_results/groupresult": ("groupresult", frozenset()),
+}
+ADMIN_EXTRA: dict[str, Url] = {
+    "admin/": Url(ADMIN, tries=(Try(moderator=(200,)),)),
+    "admin/login/": public(Try(owner=(200, 302))),
+    "admin/logout/": public(Try("POST", owner=(200, 302))),
+    "admin/password_change/": Url(ADMIN, tries=(Try(moderator=(200,)),)),
+    "admin/password_change/done/": Url(ADMIN, tries=(Try(moderator=(200,)),)),
+    # Without its query parameters the autocomplete refuses everyone.
+    "admin/autocomplete/": Url(ADMIN, tries=(Try(moderator=(403,)),)),
+    "admin/jsi18n/": Url(ADMIN, tries=(Try(moderator=(200,)),)),
+    # Users have no public page to jump to.
+    "admin/r/<path:content_type_id>/<path:object_id>/": Url(
+        ADMIN,
+        {"content_type_id": "user_ct", "object_id": "user.pk"},
+        (Try(moderator=(404,)),),
+    ),
+    # A moderator who can set a user's password can log in as that user and see the photos.
+    "admin/accounts/user/<id>/password/": Url(
+        ADMIN,
+        {"id": "user.pk"},
+        (Try(moderator=(403,)),),
+        xfail="accounts/admin.py (foundation): change_user lets a moderator set any password",
+    ),
+    "admin/(?P<url>.*)$": Url(ADMIN, {"url": "=no-such-page/"}, (Try(moderator=(404,)),)),
+}
+_ADMIN_MODEL_ROUTE = re.compile(
+    r"^admin/(?P<model>[a-z_]+/[a-z_]+)/(?P<suffix>|add/|<path:object_id>/"
+    r"(?:history/|delete/|change/)?)$"
+)
+_ADMIN_APP_LIST = "admin/^(?P<app_label>"
+
+
+def _admin_entry(route: str) -> Url | None:
+    if route in ADMIN_EXTRA:
+        return ADMIN_EXTRA[route]
+    if route.startswith(_ADMIN_APP_LIST):
+        return Url(ADMIN, {"app_label": "=accounts"}, (Try(moderator=(200,)),))
+    match = _ADMIN_MODEL_ROUTE.match(route)
+    if not match or match["model"] not in ADMIN_MODELS:
+        return None
+    obj, perms = ADMIN_MODELS[match["model"]]
+    suffix = match["suffix"]
+    readable = bool(perms & {"view", "change"})
+    if suffix == "add/":
+        allowed = "add" in perms
+    elif suffix.endswith("delete/"):
+        allowed = "delete" in perms
+    else:
+        allowed = readable
+    status = 200 if allowed else 403
+    if suffix == "<path:object_id>/":  # the old-style URL redirects to the change form
+        status = 302
+    return Url(ADMIN, {"object_id": f"admin.{obj}.pk"}, (Try(moderator=(status,)),))
+
+
+# --- Walking the URLconf --------------------------------------------------------------
+def all_routes() -> list[str]:
+    def walk(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern, route)
+            else:
+                yield route
+
+    return list(dict.fromkeys(walk(get_resolver())))
+
+
+def entry_for(route: str) -> Url | None:
+    if route in URLS:
+        return URLS[route]
+    if route.startswith("admin/"):
+        return _admin_entry(route)
+    return None
+
+
+_REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
+_ROUTE_PARAM = re.compile(r"<(?:[^>:]+:)?(?P<name>\w+)>")
+
+
+def build_url(route: str, values: dict[str, str]) -> str:
+    url = _REGEX_GROUP.sub(lambda m: str(values[m["name"]]), route)
+    url = _ROUTE_PARAM.sub(lambda m: str(values[m["name"]]), url)
+    url = url.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+    return "/" + url
+
+
+# --- Fixtures -------------------------------------------------------------------------
+class Admin:
+    """Objects of third-party models the admin lists, created on demand."""
+
+    def __init__(self, world):
+        self.world = world
+
+    def __getattr__(self, name):
+        from django.utils import timezone
+        from django_celery_beat import models as beat
+        from django_celery_results import models as results
+
+        makers = {
+            "user": lambda: self.world.user,
+            "device": lambda: self.world.device,
+            "group": lambda: Group.objects.get(name="Moderators"),
+            "clockedschedule": lambda: beat.ClockedSchedule.objects.create(
+                clocked_time=timezone.now()
+            ),
+            "crontabschedule": lambda: beat.CrontabSchedule.objects.create(),
+            "solarschedule": lambda: beat.SolarSchedule.objects.create(
+                event="sunrise", latitude=0, longitude=0
+            ),
+            "intervalschedule": lambda: beat.IntervalSchedule.objects.create(
+                every=10, period="seconds"
+            ),
+            "periodictask": lambda: beat.PeriodicTask.objects.create(
+                name="matrix",
+                task="photos.tasks.sweep_pending",
+                interval=beat.IntervalSchedule.objects.create(every=5, period="minutes"),
+            ),
+            "taskresult": lambda: results.TaskResult.objects.create(task_id="matrix-task"),
+            "groupresult": lambda: results.GroupResult.objects.create(group_id="matrix-group"),
+        }
+        if name in makers:
+            return makers[name]()
+        # Application models: the world's object of that name (photo, person, ...).
+        return getattr(self.world, name)
+
+
+def resolve_value(spec: str, world) -> str:
+    if spec.startswith("="):
+        return spec[1:]
+    if spec == "user_ct":
+        from django.contrib.contenttypes.models import ContentType
+
+        return str(ContentType.objects.get_for_model(world.user).pk)
+    obj = Admin(world) if spec.startswith("admin.") else world
+    for part in spec.removeprefix("admin.").split("."):
+        obj = getattr(obj, part)
+    return str(obj)
+
+
+def fingerprint(world) -> dict:
+    """Alice's data in numbers: a refused request must leave every one unchanged."""
+    from accounts.models import Device
+    from photos.models import Face, Person, Photo, Tag
+    from privacy import consent
+    from privacy.models import ConsentEvent, ExportJob
+    from suggestions.models import Album, Suggestion
+
+    user = world.user
+    return {
+        "photos": Photo.objects.filter(owner=user).count(),
+        "pending": Photo.objects.filter(owner=user).exclude(analysis_status="done").count(),
+        "faces": Face.objects.filter(owner=user).count(),
+        "people": list(
+            Person.objects.filter(owner=user).values_list("pk", "name", "hidden", "birthday")
+        ),
+        "tags": Tag.objects.filter(photo__owner=user).count(),
+        "suggestions": list(
+            Suggestion.objects.filter(owner=user).values_list("pk", "state").order_by("pk")
+        ),
+        "albums": Album.objects.filter(owner=user).count(),
+        "exports": ExportJob.objects.filter(user=user).count(),
+        "devices": list(Device.objects.filter(user=user).values_list("pk", "revoked_at")),
+        "consent_events": ConsentEvent.objects.filter(user=user).count(),
+        "consent": {s: st.granted for s, st in consent.states(user).items()},
+        "user": type(user).objects.filter(pk=user.pk, is_active=True).exists(),
+    }
+
+
+@pytest.fixture
+def matrix(db, alice, bob, moderator, photos_dir):
+    alice_world = build_world(alice, photos_dir, marker="alicemark")
+    bob_world = build_world(bob, photos_dir, marker="bobmark")
+    return {"alice": alice_world, "bob": bob_world, "moderator": moderator}
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _client(kind: str, role: str, matrix):
+    api_kind = kind in (API, API_OWNED, API_PUBLIC)
+    if api_kind:
+        client = APIClient()
+        if role in ("alice", "bob"):
+            client.credentials(HTTP_AUTHORIZATION=f"Token {matrix[role].token}")
+        elif role == "moderator":
+            from accounts.models import Device
+
+            _, raw = Device.issue(matrix["moderator"], "Moderator phone")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+        return client
+    client = Client()
+    if role in ("alice", "bob"):
+        client.force_login(matrix[role].user)
+    elif role == "moderator":
+        client.force_login(matrix["moderator"])
+    return client
+
+
+def _request(client, t: Try, url: str):
+    method = getattr(client, t.method.lower())
+    if isinstance(client, APIClient):
+        return method(url, t.data or {}, format="json")
+    return method(url, t.data or {})
+
+
+def _check_refusal(kind, role, t, url, response, world):
+    status = response.status_code
+    where = f"{t.method} {url} as {role}"
+    assert status < 500, f"{where}: {status}"
+    if role == "anonymous":
+        if kind in (PAGE, OWNED):
+            assert status in (302, 404), f"{where}: {status}, expected a login redirect"
+            if status == 302:
+                assert response["Location"].startswith("/login/"), response["Location"]
+        elif kind in (API, API_OWNED):
+            assert status == 401, f"{where}: {status}, expected 401"
+            assert response.json()["code"] == "not_authenticated"
+        elif kind == ADMIN:
+            assert status == 302, f"{where}: {status}"
+            assert response["Location"].startswith("/admin/login/"), response["Location"]
+        return
+    if kind in (OWNED, API_OWNED):
+        assert status == 404, f"{where}: {status}, expected 404 (alice's object)"
+    elif kind in (PAGE, API):
+        assert status in t.owner, f"{where}: {status}"
+    elif kind == ADMIN:
+        if role == "moderator":
+            assert status in t.moderator, f"{where}: {status}, expected {t.moderator}"
+        else:
+            assert status == 302, f"{where}: {status}, a non-staff user got into the admin"
+            assert response["Location"].startswith("/admin/login/"), response["Location"]
+    if kind != ADMIN:
+        body = _body(response)
+        for secret in world.secrets:
+            assert secret.encode() not in body, f"{where} shows alice's {secret!r}"
+        for name, data in world.media_bytes():
+            assert data not in body, f"{where} serves alice's file {name}"
+
+
+# --- Tests ----------------------------------------------------------------------------
+def test_it_knows_every_url_pattern():
+    unknown = [route for route in all_routes() if entry_for(route) is None]
+    assert not unknown, (
+        "URL patterns the security matrix does not know how to try; add each to URLS (or "
+        "its model to ADMIN_MODELS) in tests/security/test_url_matrix.py:\n  "
+        + "\n  ".join(repr(r) for r in unknown)
+    )
+
+
+def test_it_has_no_stale_entries():
+    routes = set(all_routes())
+    stale = [route for route in URLS if route not in routes]
+    stale += [r for r in ADMIN_EXTRA if r not in routes]
+    registered = {m["model"] for r in routes if (m := _ADMIN_MODEL_ROUTE.match(r))}
+    stale += [f"admin model {m}" for m in ADMIN_MODELS if m not in registered]
+    assert not stale, f"entries for URLs that no longer exist: {stale}"
+
+
+def test_it_lists_every_admin_app_that_has_models():
+    routes = all_routes()
+    app_list = next(r for r in routes if r.startswith(_ADMIN_APP_LIST))
+    apps = set(re.search(r"\(\?P<app_label>([^)]*)\)", app_list)[1].split("|"))
+    assert apps == {m.split("/")[0] for m in ADMIN_MODELS}
+
+
+def _params():
+    for route in all_routes():
+        entry = entry_for(route)
+        if entry is None:
+            continue
+        marks = [pytest.mark.xfail(strict=True, reason=entry.xfail)] if entry.xfail else []
+        yield pytest.param(route, marks=marks, id=route)
+
+
+@pytest.mark.parametrize("route", list(_params()))
+def test_it_lets_only_the_owner_through(route, matrix):
+    entry = entry_for(route)
+    world = matrix["alice"]
+    values = {name: resolve_value(spec, world) for name, spec in entry.args.items()}
+    url = build_url(route, values)
+    assert resolve(url).route == route.replace("^", ""), f"{url} does not resolve to {route}"
+    before = fingerprint(world)
+    for role in ("anonymous", "bob", "moderator"):
+        for t in entry.tries:
+            client = _client(entry.kind, role, matrix)
+            response = _request(client, t, url)
+            if entry.kind in (PUBLIC, API_PUBLIC):
+                assert response.status_code < 500, (role, url, response.status_code)
+                body = _body(response)
+                assert not any(s.encode() in body for s in world.secrets), (role, url)
+                continue
+            _check_refusal(entry.kind, role, t, url, response, world)
+    assert fingerprint(world) == before, f"a refused request to {url} changed alice's data"
+    if entry.kind == ADMIN:
+        return
+    for t in entry.tries:
+        response = _request(_client(entry.kind, "alice", matrix), t, url)
+        assert response.status_code in t.owner, (
+            f"{t.method} {url} as the owner: {response.status_code}, expected {t.owner}"
+        )
