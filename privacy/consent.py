@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 
 from privacy.models import (
     Channel,
@@ -106,6 +106,26 @@ def allows(user, scope: str) -> bool:
         return False
     terms = current_terms(scope)
     return terms is not None and event.terms_version == terms.version
+
+
+def users_allowing(scope: str):
+    """The active users for whom `allows(user, scope)` is true now, as one queryset."""
+    _validate_scope(scope)
+    terms = current_terms(scope)
+    User = get_user_model()
+    if terms is None:
+        return User.objects.none()
+    latest = ConsentEvent.objects.filter(user=OuterRef("pk"), scope=scope).order_by(
+        "-created_at", "-id"
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .annotate(
+            last_action=Subquery(latest.values("action")[:1]),
+            last_version=Subquery(latest.values("terms_version")[:1]),
+        )
+        .filter(last_action=ConsentAction.GRANT, last_version=terms.version)
+    )
 
 
 def _lock_user(user) -> None:
