@@ -1,13 +1,35 @@
-from celery import shared_task
+"""Thin Celery tasks around photos.pipeline and photos.people (queue `ml`)."""
 
+from celery import shared_task
+from django.conf import settings
+
+from photos import people, pipeline
 from photos.models import Photo
 
 
-@shared_task(acks_late=True)
-def analyse_photo(photo_id: int) -> None:
-    photo = Photo.objects.filter(pk=photo_id).first()
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def analyse_photo(photo_id: int) -> str | None:
+    photo = Photo.objects.select_related("owner").filter(pk=photo_id).first()
     if photo is None:
-        return
-    from photos import derivatives
+        return None  # deleted since it was queued
+    return pipeline.analyse(photo)
 
-    derivatives.make_derivatives(photo)
+
+# The sweep and the clustering run beside the analysis: the ml worker has the models loaded.
+@shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def sweep_pending() -> dict:
+    return pipeline.sweep()
+
+
+@shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def cluster_faces_all() -> dict:
+    return people.cluster_all()

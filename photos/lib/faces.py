@@ -1,0 +1,77 @@
+"""Embedding maths for faces and people: no Django, only numpy and scikit-learn."""
+
+import numpy as np
+
+
+def to_bytes(embedding: np.ndarray) -> bytes:
+    return np.asarray(embedding, dtype=np.float32).tobytes()
+
+
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float32)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def stack(blobs) -> np.ndarray:
+    """Many stored embeddings as one (n, dim) float32 matrix."""
+    blobs = list(blobs)
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.vstack([from_bytes(b) for b in blobs])
+
+
+def cosine_distances(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """1 - cosine similarity of each row of `matrix` to `vector`."""
+    if len(matrix) == 0:
+        return np.zeros(0, dtype=np.float32)
+    return 1.0 - normalise(matrix) @ normalise(vector)
+
+
+def nearest(
+    centroids: np.ndarray, vector: np.ndarray, max_distance: float, excluded=()
+) -> int | None:
+    """Index of the closest centroid within `max_distance`, skipping `excluded` indexes."""
+    distances = cosine_distances(centroids, vector)
+    for index in excluded:
+        distances[index] = np.inf
+    if len(distances) == 0:
+        return None
+    best = int(np.argmin(distances))
+    return best if distances[best] <= max_distance else None
+
+
+def mean(embeddings: np.ndarray) -> np.ndarray:
+    """A person's centroid: the normalised mean of its (normalised) member embeddings."""
+    return normalise(np.asarray(embeddings, dtype=np.float32).mean(axis=0))
+
+
+def cluster(embeddings: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
+    """DBSCAN on cosine distance; label -1 is noise (a face that joins no group)."""
+    from sklearn.cluster import DBSCAN
+
+    if len(embeddings) == 0:
+        return np.zeros(0, dtype=np.int64)
+    model = DBSCAN(eps=eps, min_samples=min_samples, metric="cosine", algorithm="brute")
+    return model.fit_predict(normalise(embeddings))
+
+
+def pairwise_precision_recall(truth: list, predicted: list) -> tuple[float, float]:
+    """Over all pairs of items: precision and recall of "same group" in `predicted` against
+    `truth`. Items predicted as None belong to no group (never paired)."""
+    same_true = same_pred = both = 0
+    count = len(truth)
+    for i in range(count):
+        for j in range(i + 1, count):
+            t = truth[i] == truth[j]
+            p = predicted[i] is not None and predicted[i] == predicted[j]
+            same_true += t
+            same_pred += p
+            both += t and p
+    precision = both / same_pred if same_pred else 1.0
+    recall = both / same_true if same_true else 1.0
+    return precision, recall
