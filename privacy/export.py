@@ -206,12 +206,13 @@ def write_zip(job: ExportJob, target) -> None:
                         "period_end": s.period_end,
                         "state": s.state,
                         "explanation": s.explanation,
-                        "photo_ids": [p.pk for p in s.photos.all()],
+                        # In the suggestion's own order (SuggestionPhoto.position).
+                        "photo_ids": [link.photo_id for link in s.suggestionphoto_set.all()],
                         "created_at": s.created_at,
                     }
                     for s in Suggestion.objects.for_owner(user)
                     .order_by("id")
-                    .prefetch_related("photos")
+                    .prefetch_related("suggestionphoto_set")
                 ],
                 "albums": [
                     {

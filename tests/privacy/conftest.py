@@ -49,7 +49,7 @@ def make_analysed(photos_dir):
             )
             Tag.objects.create(photo=photo, label="seashore", score=0.73, model_name="mobilenetv2")
             PhotoTheme.objects.create(photo=photo, owner=user, theme="beach", score=0.73)
-            for step, scope in (("faces", "face_analysis"), ("scenes", "cloud_processing")):
+            for step in ("faces", "scenes"):
                 ProcessingRecord.objects.create(
                     user=user,
                     photo=photo,
