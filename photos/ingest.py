@@ -241,7 +241,7 @@ def ingest(
     check_size(_size(upload))
 
     sha = _sha256(upload)
-    existing = Photo.objects.filter(owner=owner, sha256=sha).first()
+    existing = _find_existing(owner, sha)
     if existing is not None:
         return _existing(existing, device_asset_id)
 
@@ -303,6 +303,10 @@ def ingest(
         uploaded_at=now,
     )
     return _store(photo, upload, probed.poster_jpeg)
+
+
+def _find_existing(owner, sha: str) -> Photo | None:
+    return Photo.objects.filter(owner=owner, sha256=sha).first()
 
 
 def _has_zone(value) -> bool:

@@ -111,3 +111,89 @@ def make_photo(
     photo.original.save(f"{sha}.jpg", ContentFile(data), save=False)
     photo.save()
     return photo
+
+
+# --- Files for ingest tests (real pixels, real containers) ------------------------------
+
+
+def heic_bytes(source: Path, *, max_side: int = 480, **exif) -> bytes:
+    """A real photo written as HEIC by pillow-heif (scaled to max_side: HEVC encodes slowly)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    with Image.open(source) as im:
+        rgb = im.convert("RGB")
+        rgb.thumbnail((max_side, max_side))
+        out = io.BytesIO()
+        extra = {"exif": exif_bytes(**exif)} if exif else {}
+        rgb.save(out, "HEIF", quality=80, **extra)
+    return out.getvalue()
+
+
+def image_bytes(source: Path, fmt: str, **exif) -> bytes:
+    """A real photo re-encoded as PNG or WEBP (with EXIF if given)."""
+    with Image.open(source) as im:
+        out = io.BytesIO()
+        extra = {"exif": exif_bytes(**exif)} if exif else {}
+        im.convert("RGB").save(out, fmt, **extra)
+    return out.getvalue()
+
+
+def mp4_bytes(
+    source: Path, *, seconds: float = 1.0, fps: int = 10, size=(320, 240), creation_time=None
+) -> bytes:
+    """A short H.264 MP4 made with PyAV from a real photo (slowly panning)."""
+    import av
+
+    with Image.open(source) as im:
+        frame_src = im.convert("RGB").resize((size[0] * 2, size[1] * 2))
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        if creation_time is not None:
+            container.metadata["creation_time"] = creation_time
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        frames = max(1, round(seconds * fps))
+        for i in range(frames):
+            box = (i * 4, i * 2, i * 4 + size[0], i * 2 + size[1])
+            frame = av.VideoFrame.from_image(frame_src.crop(box))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
+def png_bomb(width: int = 40_000, height: int = 40_000) -> bytes:
+    """A tiny PNG whose header declares width x height pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    # A few rows of zeros: enough to be a plausible start of the pixel stream.
+    idat = zlib.compress(b"\x00" * (width * 3 + 1) * 4, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def garbage_exif_jpeg(source: Path) -> bytes:
+    """A real photo whose EXIF holds nonsense: a bad date, impossible GPS, orientation 99."""
+    exif = Image.Exif()
+    exif[0x0112] = 99
+    exif[0x010F] = "Garbage Cam"
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003] = "0000:00:00 00:00:00"
+    ifd[0x9011] = "+99:99"
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "Q"
+    gps[2] = (500.0, 0.0, 0.0)
+    gps[3] = "E"
+    gps[4] = (2.0, 21.0, 0.0)
+    with Image.open(source) as im:
+        out = io.BytesIO()
+        im.convert("RGB").save(out, "JPEG", quality=85, exif=exif.tobytes())
+    return out.getvalue()
