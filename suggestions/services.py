@@ -2,6 +2,7 @@
 album, dismiss, and withdraw what depended on a revoked scope."""
 
 import logging
+import re
 from datetime import UTC, timedelta
 
 from django.conf import settings
@@ -15,9 +16,12 @@ from privacy.models import Scope
 from suggestions import render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
+from suggestions.lib.geodesy import haversine_km
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
+
+DISTRICT = re.compile(r"\s+\d{1,2}$")
 
 COVER_MAX = 9
 
@@ -52,20 +56,32 @@ def _local(taken_at, offset):
     return timezone.localtime(taken_at).replace(tzinfo=None)
 
 
+TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district's
+TOWN_RADIUS_KM = 20
+
+
 def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
-    """Photo id -> (city, country, country code) from the offline reverse geocoder."""
+    """Photo id -> (city, country, country code) from the offline reverse geocoder: the
+    nearest town within TOWN_RADIUS_KM, else the nearest place of any size."""
     if not points:
         return {}
     import reverse_geocode  # loads its city table on first use
 
     rounded = {pk: (round(lat, 3), round(lon, 3)) for pk, (lat, lon) in points.items()}
     unique = sorted(set(rounded.values()))
-    found = dict(zip(unique, reverse_geocode.search(unique), strict=True))
+    nearest = reverse_geocode.search(unique)
+    towns = reverse_geocode.search(unique, min_population=TOWN_POPULATION)
+    found = {}
+    for point, near, town in zip(unique, nearest, towns, strict=True):
+        close = haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM
+        found[point] = town if close else near
     names = {}
     for pk, point in rounded.items():
         hit = found[point]
         if hit.get("city"):
-            names[pk] = (hit["city"], hit.get("country", ""), hit.get("country_code", ""))
+            # "Lyon 03", "Paris 11": districts are named after their city.
+            city = DISTRICT.sub("", hit["city"])
+            names[pk] = (city, hit.get("country", ""), hit.get("country_code", ""))
     return names
 
 
@@ -154,17 +170,13 @@ def generate(user, kinds=None, *, now=None) -> list[Suggestion]:
     for name, kind in REGISTRY.items():
         if kinds and name not in kinds:
             continue
-        made = 0
         for proposal in kind.propose(ctx):
-            if kind.max_new is not None and made >= kind.max_new:
-                break
             if (name, proposal.key) in existing or not proposal.photo_ids:
                 continue
             existing.add((name, proposal.key))
             suggestion = _store(ctx, name, proposal)
             if suggestion is not None:
                 created.append(suggestion)
-                made += 1
     return created
 
 

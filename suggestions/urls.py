@@ -6,4 +6,9 @@ app_name = "suggestions"
 
 urlpatterns = [
     path("", views.feed, name="feed"),
+    path("generate/", views.generate, name="generate"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/image/", views.image, name="image"),
+    path("<int:pk>/save/", views.save, name="save"),
+    path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
 ]

@@ -1,10 +1,110 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from suggestions.models import Suggestion
+from suggestions import services, tasks
+from suggestions.models import Kind, Suggestion
+
+FEED_SIZE = 60
+
+
+def get_suggestion(user, pk) -> Suggestion:
+    """The one owner-scoped fetcher: anyone else's suggestion is a 404."""
+    return get_object_or_404(Suggestion.objects.for_owner(user), pk=pk)
+
+
+def feed_queryset(user, kind: str | None = None):
+    # The cards show each suggestion's photo count and dates from `explanation`; the photos
+    # themselves are only on the suggestion page, so nothing is prefetched here.
+    qs = Suggestion.objects.for_owner(user).visible()
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
 
 
 @login_required
+@require_GET
 def feed(request):
-    items = Suggestion.objects.for_owner(request.user).visible()[:50]
-    return render(request, "suggestions/feed.html", {"suggestions": items, "page": "suggestions"})
+    kind = request.GET.get("kind") or ""
+    if kind and kind not in Kind.values:
+        kind = ""
+    items = feed_queryset(request.user, kind)[:FEED_SIZE]
+    return render(
+        request,
+        "suggestions/feed.html",
+        {"suggestions": items, "kinds": Kind.choices, "kind": kind, "page": "suggestions"},
+    )
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    suggestion = get_suggestion(request.user, pk)
+    photos = suggestion.photos.order_by("suggestionphoto__position")
+    return render(
+        request,
+        "suggestions/detail.html",
+        {
+            "suggestion": suggestion,
+            "photos": photos,
+            "album": suggestion.albums.first(),
+            "page": "suggestions",
+        },
+    )
+
+
+@login_required
+@require_GET
+def image(request, pk):
+    """The rendered image, to its owner only; `?download=1` saves it as a file."""
+    suggestion = get_suggestion(request.user, pk)
+    if not suggestion.image:
+        raise Http404("This suggestion has no image.")
+    try:
+        handle = suggestion.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("The image is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        content_type="image/jpeg",
+        as_attachment=bool(request.GET.get("download")),
+        filename=f"{suggestion.kind}-{suggestion.pk}.jpg",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def save(request, pk):
+    suggestion = get_suggestion(request.user, pk)
+    album = services.save(suggestion)
+    messages.success(request, f"Saved to your albums as “{album.title}”.")
+    return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def dismiss(request, pk):
+    suggestion = get_suggestion(request.user, pk)
+    services.dismiss(suggestion)
+    messages.success(request, "Dismissed. It will not be proposed again.")
+    return redirect("suggestions:feed")
+
+
+@login_required
+@require_POST
+def generate(request):
+    user_id = request.user.pk
+    transaction.on_commit(lambda: tasks.generate_for_user.delay(user_id))
+    messages.success(request, "Looking for new suggestions in your photos…")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "suggestions:feed"
+    return redirect(target)

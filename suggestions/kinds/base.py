@@ -151,9 +151,6 @@ class Context:
 
 class SuggestionKind:
     name: str = ""
-    # Upper bound of new suggestions of this kind per generation run (newest first), so a
-    # large library fills the feed gradually; None = no bound.
-    max_new: int | None = None
 
     def propose(self, ctx: Context) -> Iterator[Proposal]:
         raise NotImplementedError

@@ -15,7 +15,9 @@ from suggestions.lib.layout import style_for
 @register
 class Collage(SuggestionKind):
     name = "collage"
-    max_new = 8
+    # Only the newest days: the proposals depend on the photos alone (so a second run
+    # proposes the same, and creates nothing), and a large library does not flood the feed.
+    max_days = 8
     min_photos = 2
     max_photos = 9
 
@@ -23,7 +25,8 @@ class Collage(SuggestionKind):
         by_day = defaultdict(list)
         for photo in ctx.photos:
             by_day[photo.day].append(photo.id)
-        for day in sorted(by_day, reverse=True):
+        days = [d for d in sorted(by_day, reverse=True) if len(by_day[d]) >= self.min_photos]
+        for day in days[: self.max_days]:
             chosen = ctx.best(by_day[day], self.max_photos)
             if len(chosen) < self.min_photos:
                 continue

@@ -7,8 +7,7 @@ from suggestions.lib.effects import EFFECTS
 @register
 class Effect(SuggestionKind):
     name = "effect"
-    max_new = 6
-    candidates = 30  # the best photos considered
+    photos = 6  # the best photos get one effect each, a different one for each photo
     good_share = 0.25  # "good": in the top quarter by quality score
 
     def propose(self, ctx):
@@ -16,7 +15,7 @@ class Effect(SuggestionKind):
         if not scored:
             return
         top = max(1, int(len(scored) * self.good_share))
-        best = ctx.best(scored, min(top, self.candidates))
+        best = ctx.best(scored, min(top, self.photos))
         names = list(EFFECTS)
         for i, pk in enumerate(best):
             faces = ctx.faces.get(pk, [])
@@ -42,3 +41,4 @@ class Effect(SuggestionKind):
                         "effect": name,
                     },
                 )
+                break

@@ -16,7 +16,7 @@ def theme_titles():
 @register
 class Event(SuggestionKind):
     name = "event"
-    max_new = 10
+    max_events = 10  # the newest bursts only
     min_photos = 8
     max_gap = timedelta(hours=2)
     max_span = timedelta(hours=12)
@@ -28,7 +28,7 @@ class Event(SuggestionKind):
             times, max_gap=self.max_gap, max_span=self.max_span, min_photos=self.min_photos
         )
         labels = theme_titles()
-        for ids in reversed(runs):
+        for ids in list(reversed(runs))[: self.max_events]:
             start = ctx.by_id[ids[0]]
             themes = [labels.get(theme, theme) for theme in ctx.top_themes(ids, 1)]
             people = ctx.top_people(ids, 2)
