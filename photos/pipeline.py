@@ -400,11 +400,12 @@ def load_video(fh) -> Media:
         for at in times if duration else [0.0]:
             if stream.time_base and duration:
                 container.seek(int(at / stream.time_base), stream=stream, any_frame=False)
-            for frame in container.decode(stream):
-                image = frame.to_image().convert("RGB")
+            # The seek lands on the key frame before `at`: decode forward to it (bounded).
+            for count, frame in enumerate(container.decode(stream)):
                 when = float(frame.time) if frame.time is not None else at
-                frames.append((image, when))
-                break
+                if when + 0.05 >= at or count >= 300:
+                    frames.append((frame.to_image().convert("RGB"), when))
+                    break
     if not frames:
         raise ValueError("The video has no decodable frame.")
     width, height = frames[0][0].size
