@@ -69,7 +69,7 @@ def render_collage(items, style: str | None, caption: str) -> tuple[bytes, list[
         try:
             im, scale = open_upright(photo, max_side=max(cell.w, cell.h) * 2)
             tile = im.crop(tuple(round(v * scale) for v in crop)).resize(
-                (cell.w, cell.h), Image.Resampling.LANCZOS
+                (cell.w, cell.h), Image.Resampling.LANCZOS, reducing_gap=2.0
             )
         except (OSError, ValueError):
             log.warning("could not read photo %s for a collage", photo.pk, exc_info=True)

@@ -171,3 +171,46 @@ def camera_roll(alice, photos_dir, frozen_now):
     alice.birthday = datetime(1990, 3, 5).date()
     alice.save(update_fields=["birthday"])
     return build_roll(alice, photos_dir)
+
+
+@pytest.fixture
+def make_suggestion(photos_dir):
+    """A stored suggestion with a real rendered collage of two real photos, made directly
+    (for page and API tests that need no generation run)."""
+    from django.core.files.base import ContentFile
+
+    from suggestions import render
+    from suggestions.models import Suggestion, SuggestionPhoto
+
+    counter = iter(range(1, 10_000))
+
+    def make(owner, kind="collage", title=None, state="new"):
+        n = next(counter)
+        photos = [
+            make_photo(owner, photos_dir / "scenes" / name, taken_at=NOW - timedelta(days=n))
+            for name in ("ibm_dog.jpg", "pelican.jpeg")
+        ]
+        data, placed = render.render_collage([(p, []) for p in photos], "grid", "A caption")
+        suggestion = Suggestion.objects.create(
+            owner=owner,
+            kind=kind,
+            key=f"test:{n}",
+            title=title or f"{kind} {n} of {owner.username}",
+            period_start=photos[-1].taken_at.date(),
+            period_end=photos[0].taken_at.date(),
+            state=state,
+            explanation={
+                "reason": "Because.",
+                "photo_count": 2,
+                "people": ["Ada"],
+                "places": ["Lyon"],
+                "dates": ["2026-06-01"],
+                "layout": placed,
+            },
+        )
+        for i, p in enumerate(photos):
+            SuggestionPhoto.objects.create(suggestion=suggestion, photo=p, position=i)
+        suggestion.image.save(f"{kind}-{suggestion.pk}.jpg", ContentFile(data))
+        return suggestion
+
+    return make

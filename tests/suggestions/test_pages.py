@@ -1,0 +1,119 @@
+"""The suggestions feed, the dashboard partial, the suggestion page and its image."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from suggestions.models import Album
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_feed_shows_cards_with_image_title_period_and_why(
+    alice_client, alice, bob, make_suggestion
+):
+    mine = make_suggestion(alice, title="A day in Lyon")
+    theirs = make_suggestion(bob, title="Bob's secret trip")
+    response = alice_client.get(reverse("suggestions:feed"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A day in Lyon" in html
+    assert reverse("suggestions:image", args=[mine.pk]) in html
+    assert mine.period_start.strftime("%-d %b %Y") in html
+    assert "Why this?" in html and "Ada" in html and "Lyon" in html
+    assert "Bob&#x27;s secret trip" not in html and "Bob's secret trip" not in html
+    assert reverse("suggestions:image", args=[theirs.pk]) not in html
+
+
+def test_the_feed_filters_by_kind(alice_client, alice, make_suggestion):
+    make_suggestion(alice, kind="collage", title="The collage")
+    make_suggestion(alice, kind="trip", title="The trip")
+    html = alice_client.get(reverse("suggestions:feed"), {"kind": "trip"}).content.decode()
+    assert "The trip" in html and "The collage" not in html
+    html = alice_client.get(reverse("suggestions:feed"), {"kind": "bogus"}).content.decode()
+    assert "The trip" in html and "The collage" in html
+
+
+def test_the_dashboard_includes_the_feed(alice_client, alice, make_suggestion):
+    make_suggestion(alice, title="On the dashboard")
+    html = alice_client.get(reverse("accounts:dashboard")).content.decode()
+    assert "On the dashboard" in html
+    assert reverse("suggestions:generate") in html
+
+
+def test_the_suggestion_page_shows_image_photos_and_actions(alice_client, alice, make_suggestion):
+    suggestion = make_suggestion(alice, title="Two birds")
+    response = alice_client.get(reverse("suggestions:detail", args=[suggestion.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Two birds" in html
+    assert reverse("suggestions:image", args=[suggestion.pk]) + "?download=1" in html
+    for photo in suggestion.photos.all():
+        assert reverse("photos:media", args=[photo.pk, "thumbnail"]) in html
+    assert reverse("suggestions:save", args=[suggestion.pk]) in html
+    assert reverse("suggestions:dismiss", args=[suggestion.pk]) in html
+
+
+def test_rendered_images_open_in_the_browser_only_for_their_owner(
+    client, alice, bob, make_suggestion
+):
+    suggestion = make_suggestion(alice)
+    url = reverse("suggestions:image", args=[suggestion.pk])
+    client.force_login(alice)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"]
+    body = b"".join(response.streaming_content)
+    with Image.open(io.BytesIO(body)) as im:
+        assert im.format == "JPEG" and im.size == (1200, 896)
+    download = client.get(url, {"download": "1"})
+    assert download["Content-Disposition"].startswith("attachment;")
+
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("suggestions:detail", args=[suggestion.pk])).status_code == 404
+    client.logout()
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
+
+
+def test_save_and_dismiss_from_the_page(alice_client, alice, bob, make_suggestion):
+    suggestion = make_suggestion(alice, title="Keep me")
+    alice_client.post(reverse("suggestions:save", args=[suggestion.pk]))
+    album = Album.objects.get(owner=alice)
+    assert album.title == "Keep me"
+    assert set(album.photos.all()) == set(suggestion.photos.all())
+    html = alice_client.get(reverse("suggestions:detail", args=[suggestion.pk])).content.decode()
+    assert "Saved to your albums" in html
+
+    other = make_suggestion(alice, title="Not for me")
+    response = alice_client.post(reverse("suggestions:dismiss", args=[other.pk]))
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.state == "dismissed"
+    assert "Not for me" not in alice_client.get(reverse("suggestions:feed")).content.decode()
+    # GET never changes anything; another user's id is a 404.
+    assert alice_client.get(reverse("suggestions:save", args=[other.pk])).status_code == 405
+    bobs = make_suggestion(bob)
+    assert alice_client.post(reverse("suggestions:dismiss", args=[bobs.pk])).status_code == 404
+    bobs.refresh_from_db()
+    assert bobs.state == "new"
+
+
+def test_the_generate_button_queues_generation(
+    alice_client, alice, grant, photos_dir, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_photo
+
+    grant(alice, "cloud_processing")
+    for name in ("ibm_dog.jpg", "pelican.jpeg"):
+        make_photo(alice, photos_dir / "scenes" / name, quality_score=0.7)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            reverse("suggestions:generate"), {"next": "https://evil.example/"}
+        )
+    assert response.status_code == 302 and response["Location"] == reverse("suggestions:feed")
+    assert alice.suggestions.filter(kind="collage").exists()
