@@ -64,10 +64,11 @@ class World:
                 yield name, fh.read()
 
 
-def build_world(user, photos_dir, *, marker: str | None = None) -> World:
+def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 2) -> World:
     """Photos (original, thumbnail, preview), a person with faces and crops, tags, a theme,
     a suggestion with its rendered image, an album, a ready export, a device, processing
-    records and consent events, all owned by `user`."""
+    records and consent events, all owned by `user`. Two worlds need different `age_days`:
+    the EXIF date makes their photos' bytes (and hashes) differ."""
     marker = marker or f"secret-of-{user.username}"
     w = World(user=user, marker=marker)
     for scope in (Scope.CLOUD_PROCESSING, Scope.CAMERA_ROLL_SYNC, Scope.FACE_ANALYSIS):
@@ -78,8 +79,10 @@ def build_world(user, photos_dir, *, marker: str | None = None) -> World:
     people = [photos_dir / "people" / "kit_harington" / "kit_2.jpeg"]
     scenes = [photos_dir / "scenes" / "dragonfly_taj.jpg"]
     now = timezone.now()
-    w.photo = make_photo(user, people[0], taken_at=now - timedelta(days=2), gps=(48.85, 2.35))
-    w.other_photo = make_photo(user, scenes[0], taken_at=now - timedelta(days=3))
+    w.photo = make_photo(
+        user, people[0], taken_at=now - timedelta(days=age_days), gps=(48.85, 2.35)
+    )
+    w.other_photo = make_photo(user, scenes[0], taken_at=now - timedelta(days=age_days + 1))
     for photo, src in ((w.photo, people[0]), (w.other_photo, scenes[0])):
         photo.original_name = f"{marker}-{src.name}"
         photo.thumbnail.save("thumb.webp", ContentFile(webp_bytes(src, 256)), save=False)
@@ -119,8 +122,8 @@ def build_world(user, photos_dir, *, marker: str | None = None) -> World:
         kind=Kind.COLLAGE,
         key=f"{marker}-key",
         title=f"{marker} collage",
-        period_start=(now - timedelta(days=3)).date(),
-        period_end=(now - timedelta(days=2)).date(),
+        period_start=(now - timedelta(days=age_days + 1)).date(),
+        period_end=(now - timedelta(days=age_days)).date(),
         explanation={"why": marker},
     )
     w.suggestion.image.save("collage.jpg", ContentFile(_jpeg(people[0])))
