@@ -136,7 +136,8 @@ class Photo(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.original_name or self.sha256[:12]} ({self.owner_id})"
+        # No file name: it is content, and str() shows up in the admin and its access log.
+        return f"{self.get_media_type_display()} {self.pk} of user {self.owner_id}"
 
 
 class AnalysisStep(models.Model):
