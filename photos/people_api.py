@@ -1,1 +1,225 @@
-urlpatterns = []
+"""People and analysis progress for the companion app: /api/v1/people/, /processing/status/.
+
+The views call the same services as the web pages (photos.people, photos.pipeline). People
+exist only while face analysis is granted: without it the list is empty and ids are 404.
+"""
+
+from django.db.models import Count
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from photos import people
+from photos.api import PhotoCursorPagination
+from photos.models import AnalysisStatus, Face, Person, Photo
+from photos.serializers import ErrorSerializer, PhotoSerializer
+from privacy import consent
+from privacy.models import Scope
+from project.api import error
+
+MAX_ID = 2**63 - 1
+
+
+def _errors(*codes: int) -> dict:
+    text = {
+        400: "Invalid input",
+        401: "Not authenticated",
+        404: "Not found (or not yours, or face analysis is off)",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    face_count = serializers.IntegerField(read_only=True)
+    photo_count = serializers.IntegerField(read_only=True)
+    cover_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "birthday", "hidden", "face_count", "photo_count", "cover_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_cover_url(self, person) -> str | None:
+        if not person.cover_face_id:
+            return None
+        request = self.context.get("request")
+        url = reverse("api-person-cover", args=[person.pk])
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    birthday = serializers.DateField(allow_null=True, required=False)
+    hidden = serializers.BooleanField(required=False)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class ProcessingStatusSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    running = serializers.IntegerField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    waiting_for_model = serializers.IntegerField()
+
+
+class PeoplePagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PersonSerializer
+    queryset = Person.objects.none()  # for the schema's path types; get_queryset is the truth
+    pagination_class = PeoplePagination
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Person.objects.none()
+        if not consent.allows(self.request.user, Scope.FACE_ANALYSIS):
+            return Person.objects.none()
+        # photo_count in the same query as the rows: no query per person.
+        return (
+            Person.objects.for_owner(self.request.user)
+            .annotate(photo_count=Count("faces__photo", distinct=True))
+            .order_by("-face_count", "id")
+        )
+
+    def get_object(self):
+        pk = str(self.kwargs.get("pk", ""))
+        if not pk.isdigit() or int(pk) > MAX_ID:
+            raise NotFound("No such person.")
+        return super().get_object()
+
+    @extend_schema(
+        responses={200: PersonSerializer(many=True), **_errors(401)},
+        description="The user's visible people (hidden ones with ?hidden=true), most faces "
+        "first. Empty while face analysis is not granted.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        if self.request.query_params.get("hidden") in ("1", "true"):
+            return queryset.filter(hidden=True)
+        return queryset.visible()
+
+    @extend_schema(responses={200: PersonSerializer, **_errors(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PersonUpdateSerializer,
+        responses={200: PersonSerializer, **_errors(400, 401, 404)},
+        description="Rename, set a birthday (null clears it), hide or show a person.",
+    )
+    def partial_update(self, request, pk=None):
+        person = self.get_object()
+        body = PersonUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data:
+            people.update_person(person, **body.validated_data)
+        return Response(self.get_serializer(self._fresh(person.pk)).data)
+
+    def _fresh(self, pk):
+        return self.get_queryset().get(pk=pk)
+
+    @extend_schema(
+        request=MergeSerializer,
+        responses={200: PersonSerializer, **_errors(400, 401, 404)},
+        description="Move every face of this person to `into` and remove this person.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        person = self.get_object()
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        into = self.get_queryset().filter(pk=body.validated_data["into"]).first()
+        if into is None:
+            raise NotFound("No such person to merge into.")
+        try:
+            merged = people.merge(person, into)
+        except people.PeopleError as exc:
+            return error(str(exc), exc.code)
+        return Response(self.get_serializer(self._fresh(merged.pk)).data)
+
+    @extend_schema(
+        responses={200: PhotoSerializer(many=True), **_errors(401, 404)},
+        description="The photos this person is in, newest first (cursor pagination).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=PhotoCursorPagination)
+    def photos(self, request, pk=None):
+        person = self.get_object()
+        photo_ids = Face.objects.filter(person=person).values("photo_id")
+        queryset = Photo.objects.for_owner(request.user).filter(pk__in=photo_ids)
+        page = self.paginate_queryset(queryset)
+        serializer = PhotoSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **_errors(401, 404)},
+        description="The person's cover face crop (JPEG), to the owner only.",
+    )
+    @action(detail=True, methods=["get"])
+    def cover(self, request, pk=None):
+        from django.core.files.storage import default_storage
+        from django.http import FileResponse
+
+        person = self.get_object()
+        face = Face.objects.filter(pk=person.cover_face_id, owner=request.user).first()
+        if face is None or not face.crop:
+            raise NotFound("This person has no cover face.")
+        try:
+            handle = default_storage.open(face.crop.name, "rb")
+        except FileNotFoundError:
+            raise NotFound("The cover face is missing.") from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["Vary"] = "Cookie, Authorization"
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # The cover returns image bytes whatever the Accept header; errors are JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+
+@extend_schema(
+    responses={200: ProcessingStatusSerializer, **_errors(401)},
+    description="How many of the user's photos are in each analysis state.",
+)
+@api_view(["GET"])
+def processing_status(request):
+    rows = (
+        Photo.objects.for_owner(request.user)
+        .order_by()
+        .values_list("analysis_status")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(AnalysisStatus.values, 0)
+    counts.update(dict(rows))
+    return Response({"total": sum(counts.values()), **counts})
+
+
+router = SimpleRouter()
+router.register("people", PersonViewSet, basename="api-person")
+
+urlpatterns = [
+    path("processing/status/", processing_status, name="api-processing-status"),
+    *router.urls,
+]

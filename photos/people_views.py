@@ -1,10 +1,197 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""People pages, face crops, analysis progress and retries (routed in photos/people_urls.py)."""
 
-from photos.models import Person
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from photos import people, pipeline
+from photos.models import Face, Person, Photo
+from privacy import consent
+from privacy.models import Scope
+
+
+def get_person(user, pk) -> Person:
+    """The user's own person, or 404 (also for anyone else's id)."""
+    return get_object_or_404(Person.objects.for_owner(user), pk=pk)
+
+
+def get_face(user, pk) -> Face:
+    return get_object_or_404(Face.objects.filter(owner=user).select_related("person"), pk=pk)
+
+
+def _faces_allowed(user) -> bool:
+    return consent.allows(user, Scope.FACE_ANALYSIS)
+
+
+def _back(request, fallback):
+    target = request.POST.get("next") or request.headers.get("Referer") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
 
 
 @login_required
-def people(request):
-    people = Person.objects.for_owner(request.user).visible()
-    return render(request, "photos/people.html", {"people": people, "page": "people"})
+@require_GET
+def people_list(request):
+    allowed = _faces_allowed(request.user)
+    everyone = list(people.people_with_counts(request.user)) if allowed else []
+    visible = [p for p in everyone if not p.hidden and p.face_count >= _min_faces()]
+    hidden = [p for p in everyone if p.hidden]
+    return render(
+        request,
+        "photos/people.html",
+        {"people": visible, "hidden_people": hidden, "faces_allowed": allowed, "page": "people"},
+    )
+
+
+def _min_faces() -> int:
+    from django.conf import settings
+
+    return settings.PERSON_MIN_FACES
+
+
+@login_required
+@require_GET
+def person_detail(request, pk):
+    if not _faces_allowed(request.user):
+        raise Http404("Face analysis is off.")
+    person = get_person(request.user, pk)
+    photos = Photo.objects.for_owner(request.user).filter(faces__person=person).distinct()[:500]
+    faces = list(person.faces.select_related("photo").order_by("-det_score")[:200])
+    others = (
+        Person.objects.for_owner(request.user)
+        .filter(pack=person.pack)
+        .exclude(pk=person.pk)
+        .order_by("name", "pk")
+    )
+    return render(
+        request,
+        "photos/person.html",
+        {
+            "person": person,
+            "photos": photos,
+            "faces": faces,
+            "others": others,
+            "page": "people",
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_update(request, pk):
+    person = get_person(request.user, pk)
+    fields = {}
+    if "name" in request.POST:
+        fields["name"] = request.POST["name"]
+    if "birthday" in request.POST:
+        raw = request.POST["birthday"].strip()
+        try:
+            fields["birthday"] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            messages.error(request, "The birthday must be a date like 1990-04-23.")
+            return redirect("photos:person", pk=person.pk)
+    if "hidden" in request.POST:
+        fields["hidden"] = request.POST["hidden"] == "1"
+    if fields:
+        people.update_person(person, **fields)
+        messages.success(request, "Saved.")
+    return redirect("photos:person", pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_merge(request, pk):
+    person = get_person(request.user, pk)
+    into_id = request.POST.get("into", "")
+    into = get_person(request.user, int(into_id)) if into_id.isdigit() else None
+    if into is None:
+        messages.error(request, "Choose the person to merge with.")
+        return redirect("photos:person", pk=person.pk)
+    try:
+        merged = people.merge(person, into)
+    except people.PeopleError as exc:
+        messages.error(request, str(exc))
+        return redirect("photos:person", pk=person.pk)
+    messages.success(request, "Merged.")
+    return redirect("photos:person", pk=merged.pk)
+
+
+@login_required
+@require_POST
+def face_reject(request, pk):
+    face = get_face(request.user, pk)
+    try:
+        people.reject_face(face)
+    except people.PeopleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Removed. This face will not be added to that person again.")
+    return _back(request, "photos:people")
+
+
+@login_required
+@require_POST
+def face_assign(request, pk):
+    face = get_face(request.user, pk)
+    person_id = request.POST.get("person", "")
+    name = request.POST.get("name", "").strip()
+    try:
+        if person_id.isdigit():
+            person = people.assign_face(face, get_person(request.user, int(person_id)))
+        elif name:
+            person = people.assign_face(face, None, name=name)
+        else:
+            messages.error(request, "Choose a person or type a new name.")
+            return _back(request, "photos:people")
+    except people.PeopleError as exc:
+        messages.error(request, str(exc))
+        return _back(request, "photos:people")
+    messages.success(request, f"The face is now on {person}.")
+    return _back(request, "photos:people")
+
+
+@login_required
+@require_GET
+def face_crop(request, pk):
+    """The face's crop thumbnail, to its owner only."""
+    face = get_object_or_404(Face.objects.filter(owner=request.user).exclude(crop=""), pk=pk)
+    try:
+        handle = default_storage.open(face.crop.name, "rb")
+    except FileNotFoundError:
+        raise Http404("The crop is missing.") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Vary"] = "Cookie"
+    return response
+
+
+@login_required
+@require_GET
+def progress(request):
+    """The dashboard's live progress (polled by static/js/progress.js)."""
+    data = pipeline.progress(request.user)
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def retry_photo(request, pk):
+    """Queue the failed steps of one photo again (the button on the photo page)."""
+    photo = get_object_or_404(Photo.objects.for_owner(request.user), pk=pk)
+    if pipeline.retry_failed(Photo.objects.filter(pk=photo.pk)):
+        messages.success(request, "The failed steps were queued again.")
+    else:
+        messages.info(request, "No step of this photo has failed.")
+    return redirect("photos:photo", pk=photo.pk)
