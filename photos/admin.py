@@ -91,3 +91,80 @@ class PhotoAdmin(admin.ModelAdmin):
             if (url := media.signed_url(photo, kind))
         ]
         return format_html(" · ".join(["{}"] * len(links)), *links) if links else "-"
+
+
+# --- Analysis: steps, faces and people (appended by the analysis work) -------------------
+
+from django.db import models  # noqa: E402
+
+from photos import pipeline  # noqa: E402
+from photos.models import AnalysisStatus, AnalysisStep, Face, Person  # noqa: E402
+
+
+@admin.action(description="Retry the failed analysis steps")
+def retry_failed_steps(modeladmin, request, queryset):
+    photos = Photo.objects.filter(
+        pk__in=queryset.values("photo_id" if queryset.model is AnalysisStep else "pk")
+    )
+    count = pipeline.retry_failed(photos)
+    modeladmin.message_user(request, f"{count} photo(s) queued again.")
+
+
+PhotoAdmin.actions = [*(PhotoAdmin.actions or []), retry_failed_steps]
+
+
+@admin.register(AnalysisStep)
+class AnalysisStepAdmin(admin.ModelAdmin):
+    list_display = ("photo_id", "step", "status", "model_name", "attempts", "updated_at")
+    list_filter = ("status", "step")
+    search_fields = ("model_name", "message")
+    fields = ("photo", "step", "status", "message", "model_name", "attempts", "updated_at")
+    readonly_fields = fields
+    list_select_related = False
+    actions = [retry_failed_steps]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # Show failures first: that is what staff come here for.
+        qs = super().get_queryset(request)
+        return qs.order_by(
+            models.Case(
+                models.When(status=AnalysisStatus.FAILED, then=0),
+                default=1,
+            ),
+            "-updated_at",
+        )
+
+
+class _Biometric(admin.ModelAdmin):
+    """Faces and people are biometric data: staff see counts and states, never crops,
+    embeddings or names (the owner's privacy page is where they are seen and deleted)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Face)
+class FaceAdmin(_Biometric):
+    list_display = ("pk", "owner", "photo_id", "person_id", "pack", "det_score", "created_at")
+    list_filter = ("pack", "assigned_by_user")
+    fields = ("owner", "photo", "person", "pack", "dim", "det_score", "assigned_by_user")
+    readonly_fields = fields
+    list_select_related = ("owner",)  # the owner column of every row, in one query
+
+
+@admin.register(Person)
+class PersonAdmin(_Biometric):
+    list_display = ("pk", "owner", "pack", "face_count", "hidden", "created_at")
+    list_filter = ("hidden", "pack")
+    fields = ("owner", "pack", "face_count", "hidden", "created_at")
+    readonly_fields = fields
+    list_select_related = ("owner",)
