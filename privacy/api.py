@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import Device
 from privacy import consent, services
-from privacy.models import Channel, ExportJob, ProcessingRecord
+from privacy.models import Channel, ExportJob, ExportStatus, ProcessingRecord
 from privacy.serializers import (
     AccountDeletedResponseSerializer,
     ConsentChangeSerializer,
@@ -35,6 +35,10 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),
     401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
 }
+# Ids are positive: "-1" does not even reach the view (Django's URL converter refuses it).
+EXPORT_ID = OpenApiParameter(
+    "id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="Export id"
+)
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object of yours")}
 
 
@@ -186,23 +190,34 @@ def export_create(request):
     return Response({"id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(responses={200: ExportStatusSerializer, 401: ERRORS[401], **NOT_FOUND})
+@extend_schema(
+    parameters=[EXPORT_ID],
+    responses={200: ExportStatusSerializer, 401: ERRORS[401], **NOT_FOUND},
+)
 @api_view(["GET"])
 def export_detail(request, pk):
     return Response(ExportStatusSerializer(_export_status(request, _user_export(request, pk))).data)
 
 
 @extend_schema(
+    parameters=[EXPORT_ID],
     responses={
         (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The ZIP"),
         401: ERRORS[401],
         **NOT_FOUND,
-        410: OpenApiResponse(description="The link lifetime is over"),
-    }
+        410: OpenApiResponse(ErrorSerializer, description="The link lifetime is over"),
+    },
 )
 @api_view(["GET"])
 def export_download(request, pk):
-    return export_file_response(_user_export(request, pk))
+    job = _user_export(request, pk)
+    if services.export_is_expired(job):
+        return error(
+            "This download link has expired. Request a new export.", "expired", status.HTTP_410_GONE
+        )
+    if job.status != ExportStatus.READY or not job.file:
+        return error("This export is not ready yet.", "not_ready", status.HTTP_404_NOT_FOUND)
+    return export_file_response(job)
 
 
 @extend_schema(

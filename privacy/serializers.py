@@ -5,6 +5,8 @@ from privacy.models import ExportStatus, Outcome, ProcessingRecord, RetentionCho
 
 
 class ErrorSerializer(serializers.Serializer):
+    """The project's error body, {detail, code}."""
+
     detail = serializers.CharField()
     code = serializers.CharField()
 
@@ -41,7 +43,10 @@ class ConsentChangeSerializer(serializers.Serializer):
 
 
 class StopProcessingSerializer(ConsentSerializer):
-    revoked = serializers.ListField(child=serializers.ChoiceField(choices=Scope.values))
+    revoked = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The scope names this call revoked (empty if none).",
+    )
 
 
 class ProcessingRecordSerializer(serializers.ModelSerializer):
@@ -72,14 +77,22 @@ class ProcessingRecordSerializer(serializers.ModelSerializer):
         return record.model_name
 
 
+@extend_schema_field(
+    {"type": "string", "description": "One of: " + ", ".join(ExportStatus.values) + "."}
+)
+class ExportStatusField(serializers.CharField):
+    """The export's state. A plain string in the schema: an enum named "status" would
+    collide with the other apps' status enums."""
+
+
 class ExportCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    status = ExportStatusField()
 
 
 class ExportStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    status = ExportStatusField()
     progress = serializers.IntegerField(min_value=0, max_value=100)
     download_url = serializers.URLField(
         allow_null=True, help_text="Set while the ZIP is ready and the link has not expired."

@@ -232,3 +232,18 @@ def test_running_the_task_twice_builds_once(alice, alice_data):
     assert ExportJob.objects.get(pk=job.pk).file.name == name
     assert len(default_storage.listdir(f"u{alice.pk}/exports")[1]) == 1
     build_export(987654)  # gone: returns quietly
+
+
+def test_the_api_download_expires_with_410(alice, alice_data, api_client_for, settings):
+    from privacy.tasks import build_export
+
+    settings.EXPORT_LINK_HOURS = 1
+    job = ExportJob.objects.create(user=alice)
+    build_export(job.pk)
+    api = api_client_for(alice)
+    url = f"/api/v1/privacy/export/{job.pk}/download/"
+    assert api.get(url).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
+        response = api.get(url)
+        assert response.status_code == 410 and response.json()["code"] == "expired"
+        assert api.get(f"/api/v1/privacy/export/{job.pk}/").json()["download_url"] is None
