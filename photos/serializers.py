@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,6 +7,10 @@ from privacy import serializers as privacy_serializers
 
 # One {detail, code} component in the schema for every app.
 ErrorSerializer = privacy_serializers.ErrorSerializer
+
+
+# Null until the file exists (derivatives are made by the worker).
+NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -49,15 +52,15 @@ class PhotoSerializer(serializers.ModelSerializer):
     def _url(self, photo, kind):
         return media.signed_url(photo, kind, self.context.get("request"))
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, photo) -> str | None:
         return self._url(photo, "thumbnail")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_preview_url(self, photo) -> str | None:
         return self._url(photo, "preview")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(NULLABLE_URI)
     def get_original_url(self, photo) -> str | None:
         return self._url(photo, "original")
 
