@@ -7,11 +7,17 @@ exist only while face analysis is granted: without it the list is empty and ids 
 from django.db.models import Count
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
@@ -30,7 +36,7 @@ def _errors(*codes: int) -> dict:
     text = {
         400: "Invalid input",
         401: "Not authenticated",
-        404: "Not found (or not yours, or face analysis is off)",
+        404: "Not found (or not yours, or face analysis is off, or no such page)",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
 
@@ -45,7 +51,7 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "birthday", "hidden", "face_count", "photo_count", "cover_url"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_cover_url(self, person) -> str | None:
         if not person.cover_face_id:
             return None
@@ -54,14 +60,44 @@ class PersonSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string, not a number turned into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false, not "yes" or 1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PersonUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    name = StrictCharField(max_length=100, allow_blank=True, required=False)
     birthday = serializers.DateField(allow_null=True, required=False)
-    hidden = serializers.BooleanField(required=False)
+    hidden = StrictBooleanField(required=False)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("The body must be a JSON object.")
+        return super().to_internal_value(data)
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    into = StrictIntegerField(min_value=1, max_value=MAX_ID)
 
 
 class ProcessingStatusSerializer(serializers.Serializer):
@@ -85,6 +121,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Person.objects.none()  # for the schema's path types; get_queryset is the truth
     pagination_class = PeoplePagination
     lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser]  # the app sends JSON; one strict body format
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
@@ -106,7 +143,12 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return super().get_object()
 
     @extend_schema(
-        responses={200: PersonSerializer(many=True), **_errors(401)},
+        parameters=[
+            OpenApiParameter(
+                "hidden", OpenApiTypes.BOOL, description="true: only the hidden people."
+            )
+        ],
+        responses={200: PersonSerializer(many=True), **_errors(401, 404)},
         description="The user's visible people (hidden ones with ?hidden=true), most faces "
         "first. Empty while face analysis is not granted.",
     )
