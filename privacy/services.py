@@ -31,9 +31,18 @@ from privacy.models import (
 def on_revoked(user, scope: str) -> None:
     """Consequences of a revocation that must happen at once (not at the next job)."""
     if scope == Scope.FACE_ANALYSIS:
+        from photos.models import AnalysisStatus, AnalysisStep, Step
         from photos.services import delete_face_data
 
         delete_face_data(user)
+        # The faces are gone: no photo page may still say they were found.
+        AnalysisStep.objects.filter(
+            photo__owner=user, step=Step.FACES, status=AnalysisStatus.DONE
+        ).update(
+            status=AnalysisStatus.SKIPPED,
+            message="face_analysis was revoked; faces deleted.",
+            updated_at=timezone.now(),
+        )
     from suggestions.services import withdraw_for_scope
 
     withdraw_for_scope(user, scope)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from photos.models import Face, Person, Photo
+from photos.models import AnalysisStep, Face, Person, Photo
 from privacy import consent
 from suggestions.models import Suggestion
 
@@ -15,8 +15,9 @@ def test_revoking_face_analysis_leaves_zero_embeddings_and_people(
 ):
     grant(alice, "cloud_processing", "face_analysis")
     grant(bob, "face_analysis")
-    make_analysed(alice, 3)
+    photos = make_analysed(alice, 3)
     make_analysed(bob, 2)
+    AnalysisStep.objects.create(photo=photos[0], step="faces", status="done")
     Suggestion.objects.create(owner=alice, kind="trip", key="t1", title="No faces here")
     assert Face.objects.filter(owner=alice).exclude(embedding=b"").count() == 3
 
@@ -28,12 +29,15 @@ def test_revoking_face_analysis_leaves_zero_embeddings_and_people(
     assert Face.objects.filter(owner=alice).count() == 0  # faces and their embeddings
     assert Person.objects.filter(owner=alice).count() == 0
     assert Photo.objects.filter(owner=alice).count() == 3
+    assert AnalysisStep.objects.get(photo=photos[0], step="faces").status == "skipped"
     # People-based suggestions are withdrawn; the others stay.
     assert list(Suggestion.objects.filter(owner=alice).values_list("key", flat=True)) == ["t1"]
     # The people page and API show nobody.
     people_page = alice_client.get(reverse("photos:people"))
     assert b"Friend of alice" not in people_page.content
-    assert "Friend of alice" not in api_client_for(alice).get("/api/v1/people/").content.decode()
+    people_api = api_client_for(alice).get("/api/v1/people/")
+    assert people_api.status_code == 200
+    assert people_api.json()["results"] == []
     # Bob keeps his.
     assert Face.objects.filter(owner=bob).count() == 2
     assert consent.allows(bob, "face_analysis")
