@@ -21,6 +21,10 @@ def test_revoking_face_analysis_leaves_zero_embeddings_and_people(
     Suggestion.objects.create(owner=alice, kind="trip", key="t1", title="No faces here")
     assert Face.objects.filter(owner=alice).exclude(embedding=b"").count() == 3
 
+    before = api_client_for(alice).get("/api/v1/people/").json()["results"]
+    assert [p["name"] for p in before] == ["Friend of alice"]
+    assert b"Friend of alice" in alice_client.get(reverse("photos:people")).content
+
     response = alice_client.post(
         reverse("privacy:scope", args=["face_analysis"]), {"action": "revoke"}
     )
