@@ -12,10 +12,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from privacy.serializers import ErrorSerializer  # the one {detail, code} component
 from suggestions import services, tasks
 from suggestions.models import Kind, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
-    ErrorSerializer,
     GenerateQueuedSerializer,
     GenerateSerializer,
     SuggestionFilterSerializer,
@@ -36,6 +36,7 @@ class SuggestionPagination(PageNumberPagination):
 class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = SuggestionSerializer
     pagination_class = SuggestionPagination
+    queryset = Suggestion.objects.none()  # for the schema's path types; see get_queryset
 
     def get_queryset(self):
         qs = Suggestion.objects.for_owner(self.request.user)
@@ -59,7 +60,12 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 "kind", OpenApiTypes.STR, enum=Kind.values, description="Only this kind"
             )
         ],
-        responses={200: SuggestionSerializer(many=True), **BAD, **ERRORS},
+        responses={
+            200: SuggestionSerializer(many=True),
+            **BAD,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page"),
+        },
         description="The user's suggestions (not the dismissed ones), newest first.",
     )
     def list(self, request, *args, **kwargs):

@@ -8,11 +8,6 @@ from suggestions.models import Kind, Suggestion
 EXPLANATION_FIELDS = ("reason", "photo_count", "people", "places", "dates")
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 class ExplanationSerializer(serializers.Serializer):
     """'Why this': the photos, people, places and dates a suggestion was made from."""
 

@@ -4,6 +4,7 @@ album, dismiss, and withdraw what depended on a revoked scope."""
 import logging
 import re
 from datetime import UTC, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -60,17 +61,25 @@ TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district'
 TOWN_RADIUS_KM = 20
 
 
+@lru_cache(maxsize=2)
+def _geocoder(min_population: int):
+    """reverse_geocode rebuilds its k-d tree of cities on every search(); keep one per
+    worker process instead."""
+    import reverse_geocode
+
+    return reverse_geocode.GeocodeData(min_population)
+
+
 def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
     """Photo id -> (city, country, country code) from the offline reverse geocoder: the
     nearest town within TOWN_RADIUS_KM, else the nearest place of any size."""
     if not points:
         return {}
-    import reverse_geocode  # loads its city table on first use
-
-    rounded = {pk: (round(lat, 3), round(lon, 3)) for pk, (lat, lon) in points.items()}
+    # About a kilometre: plenty for a town's name, and far fewer points to look up.
+    rounded = {pk: (round(lat, 2), round(lon, 2)) for pk, (lat, lon) in points.items()}
     unique = sorted(set(rounded.values()))
-    nearest = reverse_geocode.search(unique)
-    towns = reverse_geocode.search(unique, min_population=TOWN_POPULATION)
+    nearest = _geocoder(0).query(unique)
+    towns = _geocoder(TOWN_POPULATION).query(unique)
     found = {}
     for point, near, town in zip(unique, nearest, towns, strict=True):
         close = haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM
