@@ -255,19 +255,3 @@ def assign_face(face: Face, person: Person | None = None, *, name: str = "") -> 
     refresh({previous, person.pk})
     person.refresh_from_db()
     return person
-
-
-@transaction.atomic
-def forget_other_packs(user, pack: str) -> int:
-    """Faces and people made by another pack than `pack` (after the pack changed and the
-    photos were embedded again). Returns how many faces went."""
-    from django.core.files.storage import default_storage
-
-    faces = Face.objects.filter(owner=user).exclude(pack=pack)
-    crops = list(faces.exclude(crop="").values_list("crop", flat=True))
-    count = faces.count()
-    Person.objects.filter(owner=user).exclude(pack=pack).update(cover_face=None)
-    faces.delete()
-    Person.objects.filter(owner=user).exclude(pack=pack).delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in crops])
-    return count

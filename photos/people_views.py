@@ -42,20 +42,16 @@ def _back(request, fallback):
 @require_GET
 def people_list(request):
     allowed = _faces_allowed(request.user)
-    everyone = list(people.people_with_counts(request.user)) if allowed else []
-    visible = [p for p in everyone if not p.hidden and p.face_count >= _min_faces()]
-    hidden = [p for p in everyone if p.hidden]
+    visible = hidden = []
+    if allowed:
+        everyone = people.people_with_counts(request.user)
+        visible = list(everyone.visible())
+        hidden = list(everyone.filter(hidden=True))
     return render(
         request,
         "photos/people.html",
         {"people": visible, "hidden_people": hidden, "faces_allowed": allowed, "page": "people"},
     )
-
-
-def _min_faces() -> int:
-    from django.conf import settings
-
-    return settings.PERSON_MIN_FACES
 
 
 @login_required

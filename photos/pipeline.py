@@ -220,7 +220,7 @@ def analyse(photo: Photo) -> str:
         if step in todo and not run_step(photo, step, media):
             break  # out of time: the remaining steps stay pending
     status = update_status(photo)
-    if status == AnalysisStatus.DONE:
+    if status != AnalysisStatus.SKIPPED:
         _on_done(photo)
     return status
 
