@@ -140,15 +140,21 @@ def image_bytes(source: Path, fmt: str, **exif) -> bytes:
 
 
 def mp4_bytes(
-    source: Path, *, seconds: float = 1.0, fps: int = 10, size=(320, 240), creation_time=None
+    source: Path,
+    *,
+    seconds: float = 1.0,
+    fps: int = 10,
+    size=(320, 240),
+    creation_time=None,
+    container_format: str = "mp4",
 ) -> bytes:
-    """A short H.264 MP4 made with PyAV from a real photo (slowly panning)."""
+    """A short H.264 MP4 (or MOV) made with PyAV from a real photo (slowly panning)."""
     import av
 
     with Image.open(source) as im:
         frame_src = im.convert("RGB").resize((size[0] * 2, size[1] * 2))
     out = io.BytesIO()
-    with av.open(out, mode="w", format="mp4") as container:
+    with av.open(out, mode="w", format=container_format) as container:
         if creation_time is not None:
             container.metadata["creation_time"] = creation_time
         stream = container.add_stream("libx264", rate=fps)

@@ -87,7 +87,10 @@ def sniff(head: bytes) -> Kind | None:
         if major in _HEIC_BRANDS:
             return HEIC
         if major in _HEIF_BRANDS:
-            return HEIC if brands & _HEIC_BRANDS else HEIF
+            if brands & _HEIC_BRANDS:
+                return HEIC
+            # AVIF shares the HEIF container; it is not among the accepted types.
+            return None if b"avif" in brands or b"avis" in brands else HEIF
         if major in _MOV_BRANDS:
             return MOV
         if major in _MP4_BRANDS:

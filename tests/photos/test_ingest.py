@@ -303,6 +303,22 @@ def test_a_short_mp4_made_with_pyav_gets_a_poster_and_duration(alice, photos_dir
         assert poster.size == (320, 240)
 
 
+def test_a_quicktime_mov_is_accepted(alice, photos_dir):
+    data = mp4_bytes(photos_dir / "scenes/ibm_dog.jpg", seconds=1.0, container_format="mov")
+    assert data[4:12] == b"ftypqt  "
+    photo = ingest.ingest(alice, SimpleUploadedFile("IMG_0002.MOV", data)).photo
+    assert (photo.content_type, photo.extension) == ("video/quicktime", "mov")
+    assert photo.duration == pytest.approx(1.0, abs=0.15)
+    assert photo.poster
+
+
+def test_an_avif_is_refused_as_unsupported(alice):
+    avif_head = b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1avifmiaf" + b"\x00" * 64
+    with pytest.raises(ingest.IngestError) as refused:
+        ingest.ingest(alice, SimpleUploadedFile("a.avif", avif_head))
+    assert refused.value.status == 415
+
+
 def test_a_truncated_video_is_refused(alice_client, photos_dir, private_media):
     data = mp4_bytes(photos_dir / "scenes/ibm_dog.jpg", seconds=1.0)
     response = post(alice_client, ("clip.mp4", data[:200]))
