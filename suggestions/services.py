@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from privacy.models import Scope
 from suggestions import render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
+from suggestions.lib.effects import EFFECTS
 from suggestions.lib.geodesy import haversine_km
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
@@ -28,7 +30,9 @@ COVER_MAX = 9
 
 
 def withdraw_for_scope(user, scope: str) -> int:
-    """Delete the suggestions that depended on a scope the user just revoked."""
+    """Delete the suggestions that depended on a scope the user just revoked (their
+    rendered images too, once the deletion is committed). Saved ones stay: they are the
+    user's albums now."""
     qs = Suggestion.objects.for_owner(user)
     if scope == Scope.FACE_ANALYSIS:
         qs = qs.filter(uses_faces=True)
@@ -36,8 +40,19 @@ def withdraw_for_scope(user, scope: str) -> int:
         qs = qs.filter(uses_older_photos=True)
     elif scope != Scope.CLOUD_PROCESSING:
         return 0
-    deleted, _ = qs.exclude(state="saved").delete()
+    qs = qs.exclude(state=State.SAVED)
+    images = list(qs.exclude(image="").values_list("image", flat=True))
+    deleted, _ = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
+    transaction.on_commit(lambda: _remove_files(images))
     return deleted
+
+
+def _remove_files(names) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file that cannot be removed now is logged, not fatal
+            log.exception("Could not delete %s", name)
 
 
 # --- Generation ---------------------------------------------------------------------------
@@ -186,28 +201,71 @@ def generate(user, kinds=None, *, now=None) -> list[Suggestion]:
             suggestion = _store(ctx, name, proposal)
             if suggestion is not None:
                 created.append(suggestion)
+    rerender_missing(ctx)
     return created
 
 
-def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
-    cover_ids = proposal.cover_ids or proposal.photo_ids[:COVER_MAX]
-    photos = Photo.objects.in_bulk(cover_ids[:COVER_MAX])
+def rerender_missing(ctx: Context) -> int:
+    """Suggestions whose image was removed because one of their photos was deleted get a
+    new image from the photos they still have; with no photo left they go."""
+    count = 0
+    for suggestion in (
+        Suggestion.objects.for_owner(ctx.user).filter(image="").exclude(state=State.DISMISSED)
+    ):
+        ids = list(
+            SuggestionPhoto.objects.filter(suggestion=suggestion)
+            .order_by("position")
+            .values_list("photo_id", flat=True)
+        )
+        if not ids:
+            suggestion.delete()
+            continue
+        proposal = Proposal(
+            key=suggestion.key,
+            title=suggestion.title,
+            photo_ids=ids,
+            caption=suggestion.title,
+            effect=(suggestion.explanation or {}).get("effect"),
+        )
+        data, placed, used_faces = _render(ctx, proposal)
+        if data is None:
+            continue
+        if placed is not None:
+            suggestion.explanation = {**suggestion.explanation, "layout": placed}
+        suggestion.uses_faces = suggestion.uses_faces or used_faces
+        suggestion.image.save(
+            f"{suggestion.kind}-{suggestion.pk}.jpg", ContentFile(data), save=False
+        )
+        suggestion.save(update_fields=["image", "explanation", "uses_faces"])
+        count += 1
+    return count
+
+
+def _render(ctx: Context, proposal: Proposal):
+    """(JPEG bytes, collage layout or None, whether face boxes shaped it)."""
+    cover_ids = (proposal.cover_ids or proposal.photo_ids)[:COVER_MAX]
+    photos = Photo.objects.in_bulk(cover_ids)
     items = [
-        (photos[pk], [box for box, _ in ctx.faces.get(pk, [])])
-        for pk in cover_ids[:COVER_MAX]
-        if pk in photos
+        (photos[pk], [box for box, _ in ctx.faces.get(pk, [])]) for pk in cover_ids if pk in photos
     ]
     if not items:
-        return None
-    explanation = {**proposal.explanation, "photo_count": len(proposal.photo_ids)}
+        return None, None, False
     if proposal.effect:
         photo, faces = items[0]
-        data = render.render_effect(photo, proposal.effect, faces)
-        used_face_boxes = bool(faces)
-    else:
-        data, placed = render.render_collage(items, proposal.style, proposal.caption)
+        if EFFECTS[proposal.effect][2] and not faces:
+            return None, None, False  # a portrait whose faces may no longer be used
+        return render.render_effect(photo, proposal.effect, faces), None, bool(faces)
+    data, placed = render.render_collage(items, proposal.style, proposal.caption)
+    return data, placed, any(faces for _, faces in items)
+
+
+def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
+    data, placed, used_face_boxes = _render(ctx, proposal)
+    if data is None:
+        return None
+    explanation = {**proposal.explanation, "photo_count": len(proposal.photo_ids)}
+    if placed is not None:
         explanation["layout"] = placed
-        used_face_boxes = any(faces for _, faces in items)
     uses_faces = proposal.uses_faces or used_face_boxes or bool(explanation.get("people"))
     try:
         with transaction.atomic():

@@ -2,13 +2,7 @@
 
 from collections import defaultdict
 
-from suggestions.kinds.base import (
-    Proposal,
-    SuggestionKind,
-    format_day,
-    photo_set_key,
-    register,
-)
+from suggestions.kinds.base import Proposal, SuggestionKind, format_day, register
 from suggestions.lib.layout import style_for
 
 
@@ -25,7 +19,13 @@ class Collage(SuggestionKind):
         by_day = defaultdict(list)
         for photo in ctx.photos:
             by_day[photo.day].append(photo.id)
-        days = [d for d in sorted(by_day, reverse=True) if len(by_day[d]) >= self.min_photos]
+        # Only days that are over: photos of today may still be syncing, and the key names
+        # the day, so today's collage would be frozen with its first few photos.
+        days = [
+            d
+            for d in sorted(by_day, reverse=True)
+            if d < ctx.today and len(by_day[d]) >= self.min_photos
+        ]
         for day in days[: self.max_days]:
             chosen = ctx.best(by_day[day], self.max_photos)
             if len(chosen) < self.min_photos:
@@ -33,7 +33,7 @@ class Collage(SuggestionKind):
             place = ctx.place_label(chosen, limit=1)
             title = f"{format_day(day)}{f' in {place}' if place else ''}"
             yield Proposal(
-                key=photo_set_key("photos", chosen),
+                key=f"day:{day.isoformat()}",
                 title=title,
                 photo_ids=chosen,
                 period_start=day,

@@ -28,7 +28,10 @@ class Event(SuggestionKind):
             times, max_gap=self.max_gap, max_span=self.max_span, min_photos=self.min_photos
         )
         labels = theme_titles()
-        for ids in list(reversed(runs))[: self.max_events]:
+        # Only bursts that are over (the key is their start, so a burst still growing would
+        # be frozen with its first photos).
+        over = [ids for ids in runs if ctx.by_id[ids[-1]].taken_at < ctx.now - self.max_gap]
+        for ids in list(reversed(over))[: self.max_events]:
             start = ctx.by_id[ids[0]]
             themes = [labels.get(theme, theme) for theme in ctx.top_themes(ids, 1)]
             people = ctx.top_people(ids, 2)

@@ -45,6 +45,13 @@ class Roll:
         return [p for p in self.photos if p.taken_at.date() == day]
 
 
+def yesterday():
+    """A capture time on a day that is over (collages and events wait for that)."""
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(days=1)
+
+
 def _at(y, m, d, h=12, minute=0):
     return datetime(y, m, d, h, minute, tzinfo=UTC)
 

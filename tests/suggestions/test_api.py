@@ -111,10 +111,11 @@ def test_generate_answers_202_and_runs_in_the_background(
     alice, api_client_for, grant, photos_dir, django_capture_on_commit_callbacks
 ):
     from tests.factories import make_photo
+    from tests.suggestions.conftest import yesterday
 
     grant(alice, "cloud_processing")
     for name in ("ibm_dog.jpg", "pelican.jpeg", "ibm_city.jpg"):
-        make_photo(alice, photos_dir / "scenes" / name, quality_score=0.8)
+        make_photo(alice, photos_dir / "scenes" / name, taken_at=yesterday(), quality_score=0.8)
     api = api_client_for(alice)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api.post("/api/v1/suggestions/generate/", {"kinds": ["collage"]}, format="json")

@@ -107,10 +107,11 @@ def test_the_generate_button_queues_generation(
     alice_client, alice, grant, photos_dir, django_capture_on_commit_callbacks
 ):
     from tests.factories import make_photo
+    from tests.suggestions.conftest import yesterday
 
     grant(alice, "cloud_processing")
     for name in ("ibm_dog.jpg", "pelican.jpeg"):
-        make_photo(alice, photos_dir / "scenes" / name, quality_score=0.7)
+        make_photo(alice, photos_dir / "scenes" / name, taken_at=yesterday(), quality_score=0.7)
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(
             reverse("suggestions:generate"), {"next": "https://evil.example/"}

@@ -5,13 +5,14 @@ import pytest
 from suggestions import tasks
 from suggestions.models import Suggestion
 from tests.factories import make_photo
+from tests.suggestions.conftest import yesterday
 
 pytestmark = pytest.mark.django_db
 
 
 def _two_photos(user, photos_dir):
     for name in ("ibm_dog.jpg", "pelican.jpeg"):
-        make_photo(user, photos_dir / "scenes" / name, quality_score=0.7)
+        make_photo(user, photos_dir / "scenes" / name, taken_at=yesterday(), quality_score=0.7)
 
 
 def test_generate_all_runs_for_every_user_with_analysed_photos(
@@ -43,3 +44,50 @@ def test_only_photos_whose_analysis_is_done_are_used(alice, grant, photos_dir):
         make_photo(alice, photos_dir / "scenes" / name, status="pending")
     assert tasks.generate_for_user(alice.pk) == 0
     assert tasks.generate_for_user(999_999) == 0  # a user who is gone
+
+
+def test_a_deleted_photo_leaves_the_rendered_image_and_it_is_redrawn_without_it(
+    alice, grant, photos_dir
+):
+    from django.core.files.storage import default_storage
+
+    from photos.models import Photo
+    from photos.services import delete_photos
+    from suggestions import services
+
+    grant(alice, "cloud_processing")
+    for name in ("ibm_dog.jpg", "pelican.jpeg", "ibm_city.jpg"):
+        make_photo(alice, photos_dir / "scenes" / name, taken_at=yesterday(), quality_score=0.7)
+    (collage,) = services.generate(alice, ["collage"])
+    old_image = collage.image.name
+    gone = collage.photos.first()
+    delete_photos(alice, Photo.objects.filter(pk=gone.pk))
+    collage.refresh_from_db()
+    assert not collage.image
+
+    assert services.generate(alice, ["collage"]) == []  # nothing new, but redrawn
+    collage.refresh_from_db()
+    assert collage.image and collage.image.name != old_image
+    assert default_storage.exists(collage.image.name)
+    assert gone.pk not in {item["photo_id"] for item in collage.explanation["layout"]}
+    assert len(collage.explanation["layout"]) == 2
+
+
+def test_a_revoked_scope_takes_the_rendered_images_with_the_suggestions(
+    alice, grant, photos_dir, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from privacy import consent
+    from suggestions import services
+
+    grant(alice, "cloud_processing")
+    for name in ("ibm_dog.jpg", "pelican.jpeg"):
+        make_photo(alice, photos_dir / "scenes" / name, taken_at=yesterday(), quality_score=0.7)
+    created = services.generate(alice)
+    names = [s.image.name for s in created]
+    assert names and all(default_storage.exists(n) for n in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent.revoke(alice, "cloud_processing")
+    assert not Suggestion.objects.filter(owner=alice).exists()
+    assert not any(default_storage.exists(n) for n in names)
