@@ -118,3 +118,22 @@ def test_the_generate_button_queues_generation(
         )
     assert response.status_code == 302 and response["Location"] == reverse("suggestions:feed")
     assert alice.suggestions.filter(kind="collage").exists()
+
+
+def test_the_feed_and_dashboard_take_a_constant_number_of_queries(
+    alice_client, alice, make_suggestion
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_suggestion(alice)
+    counts = []
+    for extra in (0, 4):
+        for _ in range(extra):
+            make_suggestion(alice)
+        with CaptureQueriesContext(connection) as feed:
+            alice_client.get(reverse("suggestions:feed"))
+        with CaptureQueriesContext(connection) as dashboard:
+            alice_client.get(reverse("accounts:dashboard"))
+        counts.append((len(feed.captured_queries), len(dashboard.captured_queries)))
+    assert counts[0] == counts[1]
