@@ -114,6 +114,20 @@ URLS: dict[str, Url] = {
     # The signature is the authorisation (tested in test_signed_media.py); forged: refused.
     "library/media/<str:token>/": public(Try(owner=(403,)), token="=forged-token"),
     "library/people/": page(),
+    "library/people/<int:pk>/": owned(pk="person.pk"),
+    "library/people/<int:pk>/edit/": owned(
+        Try("POST", (302,), {"name": "renamed by a stranger"}), pk="person.pk"
+    ),
+    "library/people/<int:pk>/merge/": owned(
+        Try("POST", (302,), {"into": "@person.pk"}), pk="person.pk"
+    ),
+    "library/faces/<int:pk>/crop/": owned(pk="face.pk"),
+    "library/faces/<int:pk>/reject/": owned(Try("POST", owner=(302,)), pk="face.pk"),
+    "library/faces/<int:pk>/assign/": owned(
+        Try("POST", (302,), {"person": "@person.pk"}), pk="face.pk"
+    ),
+    "library/analysis/progress/": page(),
+    "library/photo/<int:pk>/retry/": owned(Try("POST", owner=(302,)), pk="photo.pk"),
     # suggestions
     "suggestions/": page(),
     "suggestions/generate/": Url(PAGE, tries=(POST_FORM,)),
@@ -161,6 +175,17 @@ URLS: dict[str, Url] = {
     "api/v1/^photos/(?P<pk>[^/.]+)/original/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/preview/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/thumbnail/$": api_owned(pk="photo.pk"),
+    "api/v1/processing/status/": api(),
+    "api/v1/^people/$": api(),
+    "api/v1/^people/(?P<pk>\\d+)/$": api_owned(
+        GET, Try("PATCH", (200,), {"name": "renamed"}), pk="person.pk"
+    ),
+    "api/v1/^people/(?P<pk>\\d+)/cover/$": api_owned(pk="person.pk"),
+    # Into itself: refused (400) for the owner, but only after the ownership check.
+    "api/v1/^people/(?P<pk>\\d+)/merge/$": api_owned(
+        Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
+    ),
+    "api/v1/^people/(?P<pk>\\d+)/photos/$": api_owned(pk="person.pk"),
     "api/v1/^suggestions/$": api(),
     "api/v1/^suggestions/generate/$": api(Try("POST", owner=(202,))),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/$": api_owned(pk="suggestion.pk"),
@@ -196,6 +221,10 @@ ADMIN_MODELS: dict[str, tuple[str, frozenset[str]]] = {
     "privacy/retentionrequest": ("retentionrequest", frozenset({"view"})),
     # The row (owner, size, status), never its pixels: see test_moderator.py.
     "photos/photo": ("photo", frozenset({"view"})),
+    "photos/analysisstep": ("analysisstep", frozenset({"view"})),
+    # Biometric data: staff only, never the Moderators group.
+    "photos/face": ("face", frozenset()),
+    "photos/person": ("person", frozenset()),
     # Staff only: the Moderators group has no permission on suggestions.
     "suggestions/suggestion": ("suggestion", frozenset()),
     "suggestions/album": ("album", frozenset()),
@@ -298,6 +327,7 @@ class Admin:
         from django_celery_beat import models as beat
         from django_celery_results import models as results
 
+        from photos.models import AnalysisStep
         from privacy.models import AccessLog, ConsentTerms, RetentionRequest
 
         makers = {
@@ -322,6 +352,7 @@ class Admin:
             "taskresult": lambda: results.TaskResult.objects.create(task_id="matrix-task"),
             "groupresult": lambda: results.GroupResult.objects.create(group_id="matrix-group"),
             "consentterms": lambda: ConsentTerms.objects.order_by("pk").first(),
+            "analysisstep": lambda: AnalysisStep.objects.filter(photo=self.world.photo).first(),
             "accesslog": lambda: AccessLog.objects.create(
                 subject=self.world.user, actor_name="mod", action="viewed", what="x", path="/"
             ),
