@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -101,7 +101,8 @@ class Media:
 class StepResult:
     model_name: str = ""
     model_version: str = ""
-    write: object = None  # callable run inside the write transaction, returns (summary, details)
+    # Called in the write transaction with the scopes granted now; returns (summary, details).
+    write: object = None
     extra: dict = field(default_factory=dict)
 
 
@@ -195,11 +196,17 @@ def sweep() -> dict[str, int]:
 
 def analyse(photo: Photo) -> str:
     """Run every step of `photo` that is not done yet; returns the photo's new status."""
-    ensure_steps([photo.pk])
-    todo = set(photo.steps.exclude(status=AnalysisStatus.DONE).values_list("step", flat=True))
+    rows = dict(photo.steps.values_list("step", "status"))
+    if len(rows) < len(ALL_STEPS):
+        ensure_steps([photo.pk])
+    todo = [step for step in ALL_STEPS if rows.get(step) != AnalysisStatus.DONE]
     if not todo:
         return update_status(photo)
-    Photo.objects.filter(pk=photo.pk).update(analysis_status=AnalysisStatus.RUNNING)
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo.pk).update(analysis_status=AnalysisStatus.RUNNING)
+        AnalysisStep.objects.filter(photo=photo, step__in=todo).update(
+            status=AnalysisStatus.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
     loaded: dict[str, object] = {}
 
     def media() -> Media:
@@ -216,8 +223,11 @@ def analyse(photo: Photo) -> str:
             raise ValueError(f"The file could not be decoded: {error}") from error
         return loaded["media"]
 
-    for step in ALL_STEPS:
-        if step in todo and not run_step(photo, step, media):
+    # Checked once here so that no model runs without consent, and again in each step's
+    # write transaction, which is what decides whether anything is stored.
+    granted = granted_scopes(photo.owner_id)
+    for step in todo:
+        if not run_step(photo, step, media, granted):
             break  # out of time: the remaining steps stay pending
     status = update_status(photo)
     if status != AnalysisStatus.SKIPPED:
@@ -225,43 +235,43 @@ def analyse(photo: Photo) -> str:
     return status
 
 
-def _missing_scope(owner, step) -> str:
-    for scope in STEP_SCOPES.get(step, ()):
-        if not consent.allows(owner, scope):
-            return scope
-    return ""
+def granted_scopes(owner_id, *, lock: bool = False) -> set[str]:
+    """The scopes the owner allows now (two queries for all of them, as consent.states).
+    With `lock`, the owner row is locked first: the same lock privacy.consent takes for a
+    grant or revocation, so whichever commits first, the other sees its result."""
+    users = get_user_model().objects.filter(pk=owner_id)
+    if lock:
+        users = users.select_for_update()
+    user = users.only("pk", "is_active").first()
+    if user is None or not user.is_active:
+        return set()
+    return {scope for scope, state in consent.states(user).items() if state.granted}
 
 
-def _set_step(photo, step, status, *, message="", model_name=None, attempt=False) -> None:
+def _missing_scope(step, granted: set[str]) -> str:
+    return next((s for s in STEP_SCOPES.get(step, ()) if s not in granted), "")
+
+
+def _set_step(photo, step, status, *, message="", model_name=None) -> None:
     fields = {"status": status, "message": message[:500], "updated_at": timezone.now()}
     if model_name is not None:
         fields["model_name"] = model_name[:200]
-    qs = AnalysisStep.objects.filter(photo=photo, step=step)
-    if attempt:
-        from django.db.models import F
-
-        fields["attempts"] = F("attempts") + 1
-    qs.update(**fields)
+    AnalysisStep.objects.filter(photo=photo, step=step).update(**fields)
 
 
-def _lock_owner(owner_id) -> None:
-    # The same lock privacy.consent takes for a grant or revocation: whichever commits
-    # first, the other sees its result.
-    get_user_model().objects.select_for_update().filter(pk=owner_id).first()
-
-
-def run_step(photo: Photo, step: str, media) -> bool:
+def run_step(photo: Photo, step: str, media, granted: set[str] | None = None) -> bool:
     """Run one step; False when the task ran out of time and must stop."""
     started = timezone.now()
     owner = photo.owner
+    if granted is None:
+        granted = granted_scopes(owner.pk)
     if step != Step.DERIVATIVES:
-        missing = _missing_scope(owner, step)
+        missing = _missing_scope(step, granted)
         if missing:
             with transaction.atomic():
                 _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{missing} is not granted.")
                 record_skipped(owner, photo, step, missing)
             return True
-    _set_step(photo, step, AnalysisStatus.RUNNING, attempt=True)
     try:
         if step == Step.DERIVATIVES:
             from photos.derivatives import make_derivatives
@@ -271,13 +281,13 @@ def run_step(photo: Photo, step: str, media) -> bool:
             return True
         result = COMPUTE[step](photo, media())
         with transaction.atomic():
-            _lock_owner(owner.pk)
+            now_granted = granted_scopes(owner.pk, lock=True)
             if not Photo.objects.select_for_update().filter(pk=photo.pk).exists():
                 return True  # deleted meanwhile: nothing to write
-            missing = _missing_scope(owner, step)
+            missing = _missing_scope(step, now_granted)
             if missing:
                 raise ConsentGone(missing)
-            summary, details = result.write()
+            summary, details = result.write(now_granted)
             _set_step(photo, step, AnalysisStatus.DONE, model_name=result.model_name)
             record_step(
                 owner,
@@ -463,7 +473,7 @@ def compute_faces(photo: Photo, media: Media) -> StepResult:
             ]
             found.append((frame, box, landmarks, det))
 
-    def write():
+    def write(granted):
         return write_faces(photo, model, found)
 
     return StepResult(model.pack, model.version, write)
@@ -587,7 +597,7 @@ def compute_scenes(photo: Photo, media: Media) -> StepResult:
     elif is_screenshot(photo, media.width, media.height):
         themes[Theme.SCREENSHOTS] = 1.0
 
-    def write():
+    def write(granted):
         # A label that appears twice in ImageNet (crane, maillot) is one tag.
         unique = {}
         for label, score in tags:
@@ -620,13 +630,11 @@ def compute_scenes(photo: Photo, media: Media) -> StepResult:
 
 def compute_quality(photo: Photo, media: Media) -> StepResult:
     frame = media.frames[len(media.frames) // 2]
-    rgb = frame.rgb
-    sharp = quality_lib.sharpness(rgb)
-    expo = quality_lib.exposure(rgb)
+    sharp, expo = quality_lib.measure(frame.rgb)
 
-    def write():
+    def write(granted):
         face_rows = None
-        if consent.allows(photo.owner, Scope.FACE_ANALYSIS):
+        if Scope.FACE_ANALYSIS in granted:
             face_rows = list(
                 Face.objects.filter(photo=photo).values_list("x1", "y1", "x2", "y2", "det_score")
             )
@@ -647,9 +655,12 @@ def compute_quality(photo: Photo, media: Media) -> StepResult:
 
 
 def compute_duplicates(photo: Photo, media: Media) -> StepResult:
-    value = phash_lib.phash(media.frames[len(media.frames) // 2].image)
+    image = media.frames[len(media.frames) // 2].image
+    # The hash looks at 32x32 pixels: a cheap box reduction first costs nothing in accuracy.
+    factor = max(1, min(image.size) // 256)
+    value = phash_lib.phash(image.reduce(factor) if factor > 1 else image)
 
-    def write():
+    def write(granted):
         return write_duplicates(photo, value)
 
     return StepResult("imagehash-phash", "1", write)

@@ -24,6 +24,12 @@ def sharpness(rgb: np.ndarray) -> float:
     return float(cv2.Laplacian(_gray(rgb), cv2.CV_64F).var())
 
 
+def measure(rgb: np.ndarray) -> tuple[float, float]:
+    """(sharpness, exposure) from one grey conversion."""
+    gray = _gray(rgb)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var()), _exposure_of(gray)
+
+
 def sharpness_score(variance: float) -> float:
     value = (math.log10(variance + 1.0) - _SHARP_LOG_LOW) / (_SHARP_LOG_HIGH - _SHARP_LOG_LOW)
     return min(max(value, 0.0), 1.0)
@@ -31,7 +37,11 @@ def sharpness_score(variance: float) -> float:
 
 def exposure(rgb: np.ndarray) -> float:
     """0..1: 1 for a well exposed image, lower when dark, blown out or heavily clipped."""
-    gray = _gray(rgb).astype(np.float32) / 255.0
+    return _exposure_of(_gray(rgb))
+
+
+def _exposure_of(gray: np.ndarray) -> float:
+    gray = gray.astype(np.float32) / 255.0
     mean = float(gray.mean())
     clipped = float(((gray < 0.02) | (gray > 0.98)).mean())
     balance = 1.0 - min(abs(mean - 0.5) * 2.0, 1.0)
