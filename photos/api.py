@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from photos import filters, ingest, media, services
-from photos.models import Photo, Source, Theme
+from photos.models import Person, Photo, Source, Theme
 from photos.serializers import (
     ErrorSerializer,
     PhotoFilterSerializer,
@@ -123,11 +123,16 @@ class PhotoViewSet(
             OpenApiParameter("theme", OpenApiTypes.STR, enum=Theme.values),
         ],
         responses={200: PhotoSerializer(many=True), **_errors(400, 401, 404)},
+        description="Newest first, cursor-paginated. A `person` that is not yours is a 404.",
     )
     def list(self, request, *args, **kwargs):
         params = PhotoFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        person = data.get("person")
+        people = Person.objects.for_owner(request.user)
+        if person is not None and not people.filter(pk=person).exists():
+            raise NotFound("No such person.")  # someone else's person is no person of yours
         self.queryset_filters = {
             "taken_after": data.get("taken_after"),
             "taken_before": data.get("taken_before"),

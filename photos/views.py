@@ -212,6 +212,9 @@ def upload(request):
 @csrf_protect
 def _upload_post(request):
     files = request.FILES.getlist("file")
+    if not files and request.POST.get("html"):
+        messages.error(request, "Choose at least one file.")
+        return redirect("photos:upload")
     if not files:
         return JsonResponse(
             {"detail": "No file was sent (field 'file').", "code": "no_file", "results": []},
@@ -254,6 +257,14 @@ def _upload_post(request):
     if not ok:
         body["detail"] = results[0]["detail"]
         body["code"] = results[0]["code"]
+    if request.POST.get("html"):
+        # The plain form (no JavaScript): say it on the next page instead of in JSON.
+        if body["stored"] or body["duplicates"]:
+            messages.success(request, f"Stored {body['stored']}, already had {body['duplicates']}.")
+        for result in results:
+            if not result["ok"]:
+                messages.error(request, f"{result['name']}: {result['detail']}")
+        return redirect("photos:library" if ok else "photos:upload")
     return JsonResponse(body, status=status)
 
 

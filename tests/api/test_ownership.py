@@ -125,11 +125,6 @@ def test_it_keeps_every_operation_to_its_owner(method, path, worlds):
 # --- Ids inside query strings and bodies ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="photos/api.py (library): ?person= naming another user's person answers 200 with "
-    "an empty page (nothing leaks) instead of the documented 404",
-)
 def test_a_filter_by_another_users_person_is_a_404(worlds):
     bob = _api(worlds["bob"].token)
     response = bob.get("/api/v1/photos/", {"person": worlds["alice"].person.pk})

@@ -337,6 +337,22 @@ def test_the_upload_page_needs_a_login_and_names_the_accepted_types(alice_client
     assert b'id="dropzone"' in response.content
 
 
+def test_the_plain_form_without_javascript_redirects_with_messages(alice_client, photos_dir):
+    good = (photos_dir / "scenes/ibm_dog.jpg").read_bytes()
+    response = alice_client.post(
+        UPLOAD,
+        {
+            "html": "1",
+            "file": [SimpleUploadedFile("d.jpg", good), SimpleUploadedFile("x.jpg", b"x")],
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("photos:library")
+    texts = [str(m) for m in response.context["messages"]]
+    assert "Stored 1, already had 0." in texts
+    assert any(t.startswith("x.jpg: This file type is not supported") for t in texts)
+
+
 def test_the_upload_endpoint_checks_csrf(alice, photos_dir):
     from django.test import Client
 

@@ -238,7 +238,7 @@ def test_the_list_is_cursor_paginated_newest_first(alice, bob, alice_api):
     assert seen == [p.pk for p in mine]
 
 
-def test_the_list_filters_by_time_person_and_theme(alice, alice_api):
+def test_the_list_filters_by_time_person_and_theme(alice, bob, alice_api):
     a, b, c = rows(alice, 3, start=datetime(2024, 5, 3, 12, tzinfo=UTC), step=timedelta(days=1))
     person = Person.objects.create(owner=alice, pack="p", face_count=3)
     Face.objects.create(
@@ -256,6 +256,10 @@ def test_the_list_filters_by_time_person_and_theme(alice, alice_api):
     assert ids(taken_before="2024-05-02T12:00:00Z") == [c.pk]
     assert ids(taken_after="2024-05-02", taken_before="2024-05-03") == [b.pk]
     assert ids(person=person.pk) == [b.pk]
+    other = Person.objects.create(owner=bob, pack="p", face_count=3)
+    response = alice_api.get("/api/v1/photos/", {"person": other.pk})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
     assert ids(theme="beach") == [c.pk]
     for bad in ({"taken_after": "soon"}, {"person": "x"}, {"theme": "moon"}):
         response = alice_api.get("/api/v1/photos/", bad)
