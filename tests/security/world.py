@@ -5,6 +5,7 @@ Every string that could leak carries a marker, so a test can check that no other
 response ever contains it.
 """
 
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from suggestions.models import Album, Kind, Suggestion, SuggestionPhoto
 from tests.factories import make_photo
 
 
+@functools.cache
 def webp_bytes(source, size: int) -> bytes:
     with Image.open(source) as im:
         im = im.convert("RGB")
@@ -165,6 +167,7 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     return w
 
 
+@functools.cache
 def _jpeg(source) -> bytes:
     with Image.open(source) as im:
         out = io.BytesIO()
