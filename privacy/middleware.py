@@ -15,7 +15,14 @@ from django.urls import Resolver404, resolve
 logger = logging.getLogger(__name__)
 
 # Admin views by the suffix of their URL name; the prefix is "<app_label>_<model_name>".
-VIEW_KINDS = {"change": "viewed", "delete": "deleted", "history": "viewed", "changelist": "listed"}
+# "password_change" (the user admin's set-password form) before "change", which it ends with.
+VIEW_KINDS = {
+    "password_change": "changed",
+    "change": "viewed",
+    "delete": "deleted",
+    "history": "viewed",
+    "changelist": "listed",
+}
 # Models whose admin pages are about staff work, not about a user's data.
 SKIP_MODELS = {("privacy", "accesslog"), ("privacy", "consentterms")}
 OWNER_FIELDS = ("owner", "user", "subject")
@@ -42,7 +49,10 @@ def owner_path(model) -> str | None:
 
 
 def _model_for(url_name: str):
-    """('accounts', 'user', 'change') from 'accounts_user_change', or None."""
+    """(User, 'change') from 'accounts_user_change', or None."""
+    # Django's UserAdmin names its set-password view after auth.User whatever the model.
+    if url_name == "auth_user_password_change":
+        return get_user_model(), "password_change"
     for suffix in VIEW_KINDS:
         if url_name.endswith("_" + suffix):
             prefix = url_name[: -len(suffix) - 1]
@@ -109,7 +119,7 @@ class AdminAccessLogMiddleware:
             return None
         if owner_path(model) is None:
             return None
-        return model, suffix, match.kwargs.get("object_id")
+        return model, suffix, match.kwargs.get("object_id") or match.kwargs.get("id")
 
     def _log(self, request, response, model, suffix, object_id, before):
         from privacy.models import AccessLog
@@ -121,7 +131,8 @@ class AdminAccessLogMiddleware:
                 return  # an invalid form changed nothing
             if object_id is not None:
                 action = "deleted" if suffix == "delete" else "changed"
-                entries = [(s, action, f"{label} {object_id}") for s in before]
+                what = "password" if suffix == "password_change" else f"{label} {object_id}"
+                entries = [(s, action, what) for s in before]
             elif before:
                 action_name = request.POST.get("action", "action")
                 entries = [(s, "changed", f"{label}: {action_name}") for s in before]
@@ -135,7 +146,7 @@ class AdminAccessLogMiddleware:
                 entries = [
                     (s, "listed", f"list of {model._meta.verbose_name_plural}") for s in subjects
                 ]
-            elif object_id is not None:
+            elif object_id is not None and suffix != "password_change":
                 obj = context.get("original") or context.get("object")
                 pk = obj.pk if obj is not None else object_id
                 entries = [(s, "viewed", f"{label} {pk}") for s in _subjects(model, [pk])]

@@ -222,3 +222,16 @@ def test_it_does_not_log_ordinary_users_or_staff_pages_without_user_data(client,
     client.force_login(alice)
     client.get(reverse("privacy:index"))
     assert not AccessLog.objects.exists()
+
+
+def test_it_logs_staff_setting_a_users_password(client, superuser, alice):
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_password_change", args=[alice.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"password1": "a new long passphrase 77", "password2": "a new long passphrase 77"},
+    )
+    assert response.status_code == 302
+    log = AccessLog.objects.get(subject=alice)
+    assert (log.action, log.what, log.actor_name) == ("changed", "password", "root")
