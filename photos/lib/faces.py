@@ -50,14 +50,35 @@ def mean(embeddings: np.ndarray) -> np.ndarray:
     return normalise(np.asarray(embeddings, dtype=np.float32).mean(axis=0))
 
 
+def neighbour_graph(embeddings: np.ndarray, eps: float, block: int = 1024):
+    """Sparse matrix of the cosine distances that are at most `eps` (the only ones DBSCAN
+    looks at), computed in float32 blocks: memory is block x n, never n x n."""
+    from scipy.sparse import csr_matrix
+
+    vectors = normalise(embeddings)
+    count = len(vectors)
+    rows, cols, values = [], [], []
+    for start in range(0, count, block):
+        distances = 1.0 - vectors[start : start + block] @ vectors.T
+        r, c = np.nonzero(distances <= eps)
+        rows.append(r + start)
+        cols.append(c)
+        # Stored zeros would be dropped as "no edge": a point's distance to itself is 0.
+        values.append(np.maximum(distances[r, c], 1e-9))
+    return csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(count, count),
+    )
+
+
 def cluster(embeddings: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     """DBSCAN on cosine distance; label -1 is noise (a face that joins no group)."""
     from sklearn.cluster import DBSCAN
 
     if len(embeddings) == 0:
         return np.zeros(0, dtype=np.int64)
-    model = DBSCAN(eps=eps, min_samples=min_samples, metric="cosine", algorithm="brute")
-    return model.fit_predict(normalise(embeddings))
+    graph = neighbour_graph(embeddings, eps)
+    return DBSCAN(eps=eps, min_samples=min_samples, metric="precomputed").fit_predict(graph)
 
 
 def pairwise_precision_recall(truth: list, predicted: list) -> tuple[float, float]:
