@@ -85,6 +85,10 @@
       updateBatch();
     });
     xhr.addEventListener("load", function () {
+      if (xhr.responseURL && xhr.responseURL.indexOf("/login") !== -1) {
+        finish(item, false, "Your session has ended: log in again, then retry.");
+        return;
+      }
       var body = null;
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
       var result = body && body.results && body.results[0];

@@ -319,6 +319,24 @@ def test_an_avif_is_refused_as_unsupported(alice):
     assert refused.value.status == 415
 
 
+def test_large_uploads_spooled_to_disk_are_stored_too(
+    alice_client, photos_dir, private_media, settings
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # every file goes through a temporary file
+    settings.FILE_UPLOAD_TEMP_DIR = None
+    photo = (photos_dir / "scenes/ibm_city.jpg").read_bytes()
+    video = mp4_bytes(photos_dir / "scenes/ibm_dog.jpg", seconds=1.0)
+    response = post(alice_client, ("city.jpg", photo), ("clip.mp4", video))
+    assert response.status_code == 201, response.json()
+    stored = {p.media_type: p for p in Photo.objects.all()}
+    assert stored[MediaType.PHOTO].original.read() == photo
+    assert stored[MediaType.VIDEO].original.read() == video
+    assert stored[MediaType.VIDEO].poster
+    again = post(alice_client, ("clip.mp4", video))
+    assert again.status_code == 200
+    assert len(stored_files(private_media)) == 3
+
+
 def test_a_truncated_video_is_refused(alice_client, photos_dir, private_media):
     data = mp4_bytes(photos_dir / "scenes/ibm_dog.jpg", seconds=1.0)
     response = post(alice_client, ("clip.mp4", data[:200]))
