@@ -31,7 +31,7 @@ def render(source, sizes: dict[str, int]) -> dict[str, Image.Image]:
     """Decode `source` once at the smallest scale that still serves the largest size."""
     with Image.open(source) as im:
         largest = max(sizes.values())
-        if im.format == "JPEG":
+        if im.format in ("JPEG", "MPO"):
             im.draft("RGB", fitted(im.size, largest))
         im.load()
         upright = ImageOps.exif_transpose(im)

@@ -146,7 +146,8 @@ def _probe_image(fileobj, kind: Kind, *, max_pixels: int) -> Probed:
     except Exception as exc:  # every decoder has its own idea of a bad header
         raise corrupt from exc
     with im:
-        if (im.format or "").lower() not in {"jpeg", "png", "webp", "heif", "heic", "avif"}:
+        # MPO is a JPEG with extra frames (phones' portrait and burst shots).
+        if (im.format or "").lower() not in {"jpeg", "mpo", "png", "webp", "heif", "heic"}:
             raise unsupported()
         width, height = im.size
         if width < 1 or height < 1:

@@ -271,6 +271,16 @@ def test_it_accepts_png_and_webp(fmt, alice, photos_dir):
     assert photo.width > 0 and photo.height > 0
 
 
+def test_a_multi_picture_jpeg_from_a_phone_is_a_jpeg(alice, photos_dir):
+    with Image.open(photos_dir / "scenes/ibm_dog.jpg") as im:
+        first = im.convert("RGB")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[first.rotate(10)])
+    photo = ingest.ingest(alice, SimpleUploadedFile("portrait.jpg", out.getvalue())).photo
+    assert (photo.content_type, photo.extension) == ("image/jpeg", "jpg")
+    assert (photo.width, photo.height) == first.size
+
+
 def test_heic_written_by_pillow_heif_round_trips(alice, photos_dir):
     source = photos_dir / "scenes/ibm_paris.jpg"
     data = heic_bytes(
