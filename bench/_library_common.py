@@ -92,8 +92,8 @@ def write_section(name: str, body: str) -> None:
         if RESULTS.exists()
         else (
             "# Library benchmarks\n\nWritten by `bench/thumbnails.py`, `bench/library_queries.py` "
-            "and `bench/sync_check.py` (run them with the Makefile's TEST_ENV, e.g. "
-            "`make bench` or `env $(TEST_ENV) .venv/bin/python bench/<name>.py`). Each script "
+            "and `bench/sync_check.py` (run each with the Makefile's TEST_ENV: "
+            "`env $(TEST_ENV) .venv/bin/python bench/<name>.py`). Each script "
             "rewrites its own section.\n"
         )
     )
