@@ -211,7 +211,8 @@ def run(args, photos_dir, time_machine):
         "",
         f"`python bench/suggestions.py --photos {args.photos}` on {platform.node()} "
         f"({platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"SQLite), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"SQLite), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other jobs were running).",
         "",
         f"One user, {n_photos:,} analysed photos over three years (home in Lyon, 4-day trips "
         f"abroad every two months or so, parties), {n_faces:,} faces of 10 people, "

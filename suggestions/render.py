@@ -6,7 +6,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from suggestions.lib import effects, layout
 
@@ -69,9 +69,7 @@ def render_collage(items, style: str | None, caption: str) -> tuple[bytes, list[
         try:
             # Decoded a little larger than the cell: JPEG draft mode does most of the shrinking.
             im, scale = open_upright(photo, max_side=int(max(cell.w, cell.h) * 1.25))
-            tile = im.crop(tuple(round(v * scale) for v in crop)).resize(
-                (cell.w, cell.h), Image.Resampling.BICUBIC, reducing_gap=2.0
-            )
+            tile = _tile(im, [v * scale for v in crop], cell)
         except (OSError, ValueError):
             log.warning("could not read photo %s for a collage", photo.pk, exc_info=True)
             tile = _placeholder(cell.w, cell.h)
@@ -86,6 +84,34 @@ def render_collage(items, style: str | None, caption: str) -> tuple[bytes, list[
         )
     _caption(canvas, caption)
     return to_jpeg(canvas), placed
+
+
+def _tile(im: Image.Image, crop: list[float], cell) -> Image.Image:
+    """The crop scaled into the cell. Where the crop reaches past the photo (to keep every
+    face whole), the photo itself, blurred and dimmed, fills the rest instead of bars."""
+    x1, y1, x2, y2 = crop
+    size = (cell.w, cell.h)
+    if x1 >= -0.5 and y1 >= -0.5 and x2 <= im.width + 0.5 and y2 <= im.height + 0.5:
+        box = (
+            max(0, round(x1)),
+            max(0, round(y1)),
+            min(im.width, round(x2)),
+            min(im.height, round(y2)),
+        )
+        return im.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+    backdrop = ImageOps.fit(im, size, Image.Resampling.BILINEAR).filter(
+        ImageFilter.GaussianBlur(max(8, min(size) // 25))
+    )
+    backdrop = ImageEnhance.Brightness(backdrop).enhance(0.7)
+    sx, sy = cell.w / (x2 - x1), cell.h / (y2 - y1)
+    vx1, vy1, vx2, vy2 = max(0.0, x1), max(0.0, y1), min(im.width, x2), min(im.height, y2)
+    part = im.resize(
+        (max(1, round((vx2 - vx1) * sx)), max(1, round((vy2 - vy1) * sy))),
+        Image.Resampling.BICUBIC,
+        box=(vx1, vy1, vx2, vy2),
+    )
+    backdrop.paste(part, (round((vx1 - x1) * sx), round((vy1 - y1) * sy)))
+    return backdrop
 
 
 def _caption(canvas: Image.Image, text: str) -> None:
