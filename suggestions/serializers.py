@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -43,7 +42,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
         # From the prefetched through rows (see SuggestionViewSet.get_queryset).
         return [link.photo_id for link in obj.suggestionphoto_set.all()]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image_url(self, obj) -> str | None:
         if not obj.image:
             return None

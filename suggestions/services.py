@@ -309,8 +309,17 @@ def save(suggestion: Suggestion) -> Album:
     return album
 
 
+@transaction.atomic
 def dismiss(suggestion: Suggestion) -> None:
-    """Hide it for good: its row (and key) stays, so it is never proposed again."""
-    if suggestion.state != State.DISMISSED:
-        suggestion.state = State.DISMISSED
-        suggestion.save(update_fields=["state"])
+    """Hide it for good: its row (and key) stays, so it is never proposed again; its
+    rendered image is deleted (unless it was saved as an album, which keeps it)."""
+    if suggestion.state == State.DISMISSED:
+        return
+    fields = ["state"]
+    if suggestion.image and suggestion.state != State.SAVED:
+        name = suggestion.image.name
+        transaction.on_commit(lambda: _remove_files([name]))
+        suggestion.image = ""
+        fields.append("image")
+    suggestion.state = State.DISMISSED
+    suggestion.save(update_fields=fields)

@@ -94,6 +94,7 @@ def test_it_shows_saves_and_dismisses(alice, api_client_for, make_suggestion):
 
     dismissed = api.post(f"/api/v1/suggestions/{suggestion.pk}/dismiss/")
     assert dismissed.status_code == 200 and dismissed.json()["state"] == "dismissed"
+    assert dismissed.json()["image_url"] is not None  # a saved one keeps its image
     assert api.get("/api/v1/suggestions/").json()["results"] == []
     assert api.get(f"/api/v1/suggestions/{suggestion.pk}/").status_code == 200
 

@@ -80,7 +80,11 @@ def test_rendered_images_open_in_the_browser_only_for_their_owner(
     assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
 
 
-def test_save_and_dismiss_from_the_page(alice_client, alice, bob, make_suggestion):
+def test_save_and_dismiss_from_the_page(
+    alice_client, alice, bob, make_suggestion, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
     suggestion = make_suggestion(alice, title="Keep me")
     alice_client.post(reverse("suggestions:save", args=[suggestion.pk]))
     album = Album.objects.get(owner=alice)
@@ -90,10 +94,14 @@ def test_save_and_dismiss_from_the_page(alice_client, alice, bob, make_suggestio
     assert "Saved to your albums" in html
 
     other = make_suggestion(alice, title="Not for me")
-    response = alice_client.post(reverse("suggestions:dismiss", args=[other.pk]))
+    image = other.image.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("suggestions:dismiss", args=[other.pk]))
     assert response.status_code == 302
     other.refresh_from_db()
     assert other.state == "dismissed"
+    assert not other.image and not default_storage.exists(image)
+    assert alice_client.get(reverse("suggestions:image", args=[other.pk])).status_code == 404
     assert "Not for me" not in alice_client.get(reverse("suggestions:feed")).content.decode()
     # GET never changes anything; another user's id is a 404.
     assert alice_client.get(reverse("suggestions:save", args=[other.pk])).status_code == 405
