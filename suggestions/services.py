@@ -42,9 +42,9 @@ def withdraw_for_scope(user, scope: str) -> int:
         return 0
     qs = qs.exclude(state=State.SAVED)
     images = list(qs.exclude(image="").values_list("image", flat=True))
-    deleted, _ = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
+    _, per_model = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
     transaction.on_commit(lambda: _remove_files(images))
-    return deleted
+    return per_model.get(Suggestion._meta.label, 0)
 
 
 def _remove_files(names) -> None:

@@ -91,3 +91,21 @@ def test_a_revoked_scope_takes_the_rendered_images_with_the_suggestions(
         consent.revoke(alice, "cloud_processing")
     assert not Suggestion.objects.filter(owner=alice).exists()
     assert not any(default_storage.exists(n) for n in names)
+
+
+def test_withdrawing_a_scope_keeps_saved_suggestions_and_those_that_did_not_use_it(
+    alice, bob, make_suggestion
+):
+    from suggestions.services import withdraw_for_scope
+
+    faces = make_suggestion(alice)
+    saved = make_suggestion(alice, state="saved")
+    plain = make_suggestion(alice)
+    bobs = make_suggestion(bob)
+    Suggestion.objects.filter(pk__in=[faces.pk, saved.pk, bobs.pk]).update(uses_faces=True)
+    assert withdraw_for_scope(alice, "older_photos") == 0
+    assert withdraw_for_scope(alice, "camera_roll_sync") == 0
+    assert withdraw_for_scope(alice, "face_analysis") == 1
+    assert set(Suggestion.objects.all()) == {saved, plain, bobs}
+    assert withdraw_for_scope(alice, "cloud_processing") == 1
+    assert set(Suggestion.objects.all()) == {saved, bobs}
