@@ -173,6 +173,7 @@ def build_context(user, *, now=None) -> Context:
         places=place_names(points),
         allow_faces=allow_faces,
         allow_older=allow_older,
+        window_start=timezone.localdate(cutoff) + timedelta(days=1),
     )
 
 

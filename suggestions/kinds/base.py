@@ -80,6 +80,7 @@ class Context:
         places: dict[int, tuple[str, str, str]],
         allow_faces: bool,
         allow_older: bool,
+        window_start: date | None = None,
     ):
         self.user = user
         self.now = now
@@ -92,6 +93,13 @@ class Context:
         self.places = places  # photo id -> (city, country, country code)
         self.allow_faces = allow_faces
         self.allow_older = allow_older
+        # Without `older_photos`, the first local day whose photos are all visible; a
+        # period that starts earlier is only partly seen, and since a key is never
+        # proposed twice it must not be proposed from part of its photos.
+        self.window_start = None if allow_older else window_start
+
+    def sees_whole_period(self, start: date) -> bool:
+        return self.window_start is None or start >= self.window_start
 
     # --- helpers shared by the kinds ---------------------------------------------------
     def best(self, photo_ids: Iterable[int], limit: int | None = None) -> list[int]:

@@ -22,7 +22,7 @@ class MonthlyRecap(SuggestionKind):
             if month < this_month:
                 by_month[month].append(photo.id)
         for (year, month), ids in sorted(by_month.items(), reverse=True):
-            if len(ids) < self.min_photos:
+            if len(ids) < self.min_photos or not ctx.sees_whole_period(date(year, month, 1)):
                 continue
             best = ctx.best(ids, self.best_count)
             people = ctx.top_people(ids)

@@ -1,5 +1,7 @@
 """Trips: runs of days with photos far from home; home is where most photos are taken."""
 
+from datetime import timedelta
+
 from suggestions.kinds.base import Proposal, SuggestionKind, format_range, register
 from suggestions.lib.geodesy import haversine_km, infer_home
 from suggestions.lib.layout import HERO
@@ -19,6 +21,9 @@ class Trip(SuggestionKind):
             return
         rows = [(p.id, p.day, p.latitude, p.longitude) for p in ctx.photos]
         for trip in reversed(detect_trips(rows, home, min_km=self.min_km)):
+            # A trip seen from its first in-window day may have begun earlier.
+            if not ctx.sees_whole_period(trip.start - timedelta(days=1)):
+                continue
             far_ids = [
                 pk
                 for pk in trip.photo_ids

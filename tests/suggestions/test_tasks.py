@@ -109,3 +109,24 @@ def test_withdrawing_a_scope_keeps_saved_suggestions_and_those_that_did_not_use_
     assert set(Suggestion.objects.all()) == {saved, plain, bobs}
     assert withdraw_for_scope(alice, "cloud_processing") == 1
     assert set(Suggestion.objects.all()) == {saved, bobs}
+
+
+def test_a_month_only_partly_in_the_window_waits_for_older_photos(alice, grant, photos_dir):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from suggestions import services
+
+    with time_machine.travel(datetime(2026, 7, 20, 12, tzinfo=UTC), tick=False):
+        grant(alice, "cloud_processing")
+        for i in range(8):  # 23-30 June: inside the 30-day window, June began before it
+            make_photo(
+                alice,
+                photos_dir / "scenes" / ("ibm_dog.jpg", "pelican.jpeg")[i % 2],
+                taken_at=datetime(2026, 6, 23, 12, tzinfo=UTC) + timedelta(days=i),
+            )
+        assert services.generate(alice, ["monthly_recap"]) == []
+        grant(alice, "older_photos")
+        (recap,) = services.generate(alice, ["monthly_recap"])
+        assert recap.key == "month:2026-06" and recap.photos.count() == 8
