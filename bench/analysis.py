@@ -125,9 +125,12 @@ def machine() -> str:
         pass
     import onnxruntime
 
+    load = Path("/proc/loadavg").read_text().split()[:3]
     return (
         f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"onnxruntime {onnxruntime.__version__}, SQLite"
+        f"onnxruntime {onnxruntime.__version__}, SQLite; load average {' '.join(load)} "
+        "when written (other test runs shared the two cores: absolute times are pessimistic, "
+        "the ratios are measured side by side)"
     )
 
 

@@ -56,10 +56,8 @@ def test_boxes_are_in_upright_coordinates_of_a_rotated_photo(alice, grant, photo
         rotated = tmp_path / "rotated.jpg"
         sideways.save(rotated, "JPEG", quality=95, exif=exif.tobytes())
     straight = analyse(alice, source)
-    from tests.factories import jpeg_with_exif  # noqa: F401  (make_photo re-encodes EXIF)
-
     photo = make_photo(alice, source, status=AnalysisStatus.PENDING)
-    # Replace the stored file by the sideways one, keeping the row.
+    # make_photo re-encodes without Orientation: store the sideways file itself instead.
     data = rotated.read_bytes()
     default_storage.delete(photo.original.name)
     default_storage.save(photo.original.name, io.BytesIO(data))
@@ -158,3 +156,22 @@ def test_crowd_photo_stays_within_limits(alice, grant, photos_dir):
     count = Face.objects.filter(photo=photo).count()
     assert count >= 50  # a crowd of about a hundred
     assert photo.analysis_status == AnalysisStatus.DONE
+
+
+def test_a_changed_pack_embeds_the_faces_again(alice, grant, photos_dir):
+    """Faces made by another pack are never compared: the sweep has them made again."""
+    from photos.models import AnalysisStep, Step
+
+    grant(alice, Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS)
+    photo = analyse(alice, photos_dir / "people/obama/obama_1.jpg")
+    old = Person.objects.create(owner=alice, pack="buffalo_l@old")
+    Face.objects.filter(photo=photo).update(pack="buffalo_l@old", dim=512, person=old)
+    AnalysisStep.objects.filter(photo=photo, step=Step.FACES).update(model_name="buffalo_l@old")
+
+    assert tasks.sweep_pending()["repack"] == 1
+
+    face = Face.objects.get(photo=photo)
+    assert face.pack == ml.face_model().pack and face.dim == 128
+    assert not Person.objects.filter(pk=old.pk).exists()  # unnamed and left without faces
+    step = AnalysisStep.objects.get(photo=photo, step=Step.FACES)
+    assert step.model_name == ml.face_model().pack
