@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from photos import filters, media, services
 from photos.forms import LibraryFilterForm
-from photos.ingest import IngestError, ingest
+from photos.ingest import IngestError, ingest, parse_client_time
 from photos.lib.probe import ACCEPTED
 from photos.models import MediaType, Photo, Source
 
@@ -221,6 +221,12 @@ def _upload_post(request):
             status=400,
         )
     client_taken_at = request.POST.get("taken_at") if len(files) == 1 else None
+    try:
+        parse_client_time(client_taken_at)
+    except IngestError:
+        # The browser's file date is only a hint (a wrong clock, a future date): the
+        # upload goes on without it rather than being refused.
+        client_taken_at = None
     results, statuses = [], []
     for upload in files:
         try:

@@ -86,6 +86,13 @@ def test_it_falls_back_to_the_client_time_then_the_upload_time(alice_client, pho
     assert photo.taken_at_offset is None
 
 
+def test_a_bad_file_date_from_the_browser_is_ignored_not_fatal(alice_client, photos_dir):
+    data = (photos_dir / "scenes/ibm_coffee.jpg").read_bytes()
+    response = post(alice_client, ("coffee.jpg", data), taken_at="2999-01-01T00:00:00Z")
+    assert response.status_code == 201
+    assert Photo.objects.get().taken_at_source == TakenAtSource.UPLOAD
+
+
 def test_it_stores_the_same_bytes_once(alice_client, photos_dir, private_media):
     data = (photos_dir / "scenes/ibm_pizza.jpg").read_bytes()
     first = post(alice_client, ("pizza.jpg", data))
