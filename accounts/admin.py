@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 
 from accounts.models import Device, User
 
@@ -12,6 +13,20 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ("birthday", "consent_reviewed_at")}),
     )
     readonly_fields = ("consent_reviewed_at",)
+    # Moderators may edit a profile or deactivate an account, never rights or passwords:
+    # whoever can set a password can log in as that user and see the photos.
+    _RIGHTS = ("is_superuser", "is_staff", "groups", "user_permissions", "password")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *self._RIGHTS)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Device)

@@ -249,7 +249,6 @@ ADMIN_EXTRA: dict[str, Url] = {
         ADMIN,
         {"id": "user.pk"},
         (Try(moderator=(403,)),),
-        xfail="accounts/admin.py (foundation): change_user lets a moderator set any password",
     ),
     "admin/(?P<url>.*)$": Url(ADMIN, {"url": "=no-such-page/"}, (Try(moderator=(404,)),)),
 }
