@@ -90,9 +90,11 @@ def store_file(user, source: Path):
     data = source.read_bytes()
     with Image.open(source) as im:  # reads the header only
         width, height = im.size
+    sha = hashlib.sha256(data).hexdigest()
+    Photo.objects.filter(owner=user, sha256=sha).delete()  # a re-run measures afresh
     photo = Photo(
         owner=user,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha,
         original_name=source.name,
         extension="jpg",
         content_type="image/jpeg",

@@ -391,7 +391,10 @@ def load_image(fh) -> Media:
         if orientation in (5, 6, 7, 8):
             width, height = height, width
         if im.format == "JPEG":
-            im.draft("RGB", (ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE))
+            # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly: ask for the fitted size
+            # (aspect kept), so a 50-megapixel photo is never decoded in full.
+            scale = min(1.0, ANALYSIS_MAX_SIDE / max(im.size))
+            im.draft("RGB", (round(im.width * scale), round(im.height * scale)))
         im.load()
         upright = ImageOps.exif_transpose(im).convert("RGB")
     image = _fit(upright)
