@@ -1,10 +1,12 @@
 """Faces with the shared insightface pack, and people grouping measured on real photos."""
 
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from PIL import Image
 
 from photos import ml, people, tasks
@@ -56,7 +58,9 @@ def test_boxes_are_in_upright_coordinates_of_a_rotated_photo(alice, grant, photo
         rotated = tmp_path / "rotated.jpg"
         sideways.save(rotated, "JPEG", quality=95, exif=exif.tobytes())
     straight = analyse(alice, source)
-    photo = make_photo(alice, source, status=AnalysisStatus.PENDING)
+    # Another capture time: other bytes than the upright copy (one photo per sha256).
+    earlier = timezone.now() - timedelta(days=1)
+    photo = make_photo(alice, source, status=AnalysisStatus.PENDING, taken_at=earlier)
     # make_photo re-encodes without Orientation: store the sideways file itself instead.
     data = rotated.read_bytes()
     default_storage.delete(photo.original.name)

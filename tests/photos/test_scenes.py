@@ -1,11 +1,13 @@
 """Objects, scenes and themes with the shared MobileNetV2, and metadata themes."""
 
 import io
+from datetime import timedelta
 
 import av
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
 from photos import pipeline, tasks
@@ -99,7 +101,12 @@ def test_a_phone_sized_png_without_camera_is_a_screenshot(alice, grant, photos_d
     themes = set(PhotoTheme.objects.filter(photo=photo).values_list("theme", flat=True))
     assert Theme.SCREENSHOTS in themes
 
-    camera = make_photo(alice, photos_dir / "scenes/ibm_city.jpg", status=AnalysisStatus.PENDING)
+    camera = make_photo(
+        alice,
+        photos_dir / "scenes/ibm_city.jpg",
+        status=AnalysisStatus.PENDING,
+        taken_at=timezone.now() - timedelta(days=1),  # other bytes than the first copy
+    )
     camera.extension, camera.camera_make = "png", "Canon"
     camera.original.save("cam.png", ContentFile(png_bytes((1170, 2532))), save=False)
     camera.save()
