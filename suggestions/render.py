@@ -16,6 +16,7 @@ WIDTH, PHOTO_HEIGHT, CAPTION_HEIGHT, PADDING, GAP = 1200, 800, 96, 16, 8
 BACKGROUND = (24, 26, 32)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 EFFECT_MAX_SIDE = 1600
+MIN_CAPTION_SIZE = 18
 
 
 @lru_cache(maxsize=8)
@@ -115,14 +116,19 @@ def _tile(im: Image.Image, crop: list[float], cell) -> Image.Image:
 
 
 def _caption(canvas: Image.Image, text: str) -> None:
+    """The caption in the band under the photos: smaller type for long ones, and cut with
+    an ellipsis if even the smallest size does not fit."""
     draw = ImageDraw.Draw(canvas)
+    room = WIDTH - 2 * PADDING
     size = 40
     while True:
         face = font(size)
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
-        if right - left <= WIDTH - 2 * PADDING or size <= 14:
+        if draw.textlength(text, font=face) <= room or size <= MIN_CAPTION_SIZE:
             break
         size -= 2
+    while len(text) > 1 and draw.textlength(text, font=face) > room:
+        text = text[:-2].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+    _, top, _, bottom = draw.textbbox((0, 0), text, font=face)
     y = PHOTO_HEIGHT + (CAPTION_HEIGHT - (bottom - top)) / 2 - top - PADDING / 2
     draw.text((PADDING, y), text, font=face, fill=(245, 245, 245))
 

@@ -52,7 +52,9 @@ def portrait(im: Image.Image, faces: list[Box] | None = None) -> Image.Image:
         draw.ellipse((x1 - 1.1 * fw, y2 - 0.1 * fh, x2 + 1.1 * fw, y2 + 3.5 * fh), fill=255)
     radius = max(4, int(min(w, h) * 0.02))
     mask = mask.filter(ImageFilter.GaussianBlur(radius))
-    background = im.filter(ImageFilter.GaussianBlur(max(6, int(min(w, h) * 0.025))))
+    # A strong lens-like blur, the background a touch darker so the people stand out.
+    background = im.filter(ImageFilter.GaussianBlur(max(8, int(min(w, h) * 0.04))))
+    background = ImageEnhance.Brightness(background).enhance(0.85)
     return Image.composite(im, background, mask)
 
 
