@@ -1,12 +1,11 @@
 """The analysis pipeline: thumbnails, faces, scenes, quality and near-duplicates of one photo.
 
 Each step runs in two phases. The slow one (decoding, model inference) touches no row.
-The write phase is one transaction that locks the owner, checks consent *again*, replaces
-the step's rows, sets the step's status and writes the processing record. So a step that
-is killed halfway leaves nothing, a step run twice leaves the same rows, and a consent
+Then one transaction locks the owner, checks consent *again*, and for every step replaces
+its rows, sets its status and writes its processing record (each step in a savepoint). So
+a task killed halfway leaves nothing, a step run twice leaves the same rows, and a consent
 revocation that lands while a model is running wins (the revocation locks the same owner
-row, see privacy.consent).
-"""
+row, see privacy.consent)"""
 
 import io
 import json
@@ -71,12 +70,6 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 SCREEN_SHORT_SIDES = {640, 720, 750, 768, 800, 828, 900, 1080, 1125, 1170, 1179, 1200, 1242,
                       1284, 1290, 1440, 1536, 1600, 1620, 1668, 2048}  # fmt: skip
-
-
-class ConsentGone(Exception):
-    def __init__(self, scope: str):
-        super().__init__(scope)
-        self.scope = scope
 
 
 @dataclass
@@ -195,7 +188,10 @@ def sweep() -> dict[str, int]:
 
 
 def analyse(photo: Photo) -> str:
-    """Run every step of `photo` that is not done yet; returns the photo's new status."""
+    """Run every step of `photo` that is not done yet; returns the photo's new status.
+
+    The models run first (no transaction open); then one transaction locks the owner,
+    checks consent once more and stores every step's rows, statuses and records."""
     rows = dict(photo.steps.values_list("step", "status"))
     if len(rows) < len(ALL_STEPS):
         ensure_steps([photo.pk])
@@ -207,6 +203,28 @@ def analyse(photo: Photo) -> str:
         AnalysisStep.objects.filter(photo=photo, step__in=todo).update(
             status=AnalysisStatus.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
         )
+    media = _media_loader(photo)
+    # Checked once here so that no model runs without consent, and again in the write
+    # transaction, which is what decides whether anything is stored.
+    granted = granted_scopes(photo.owner_id)
+    outcomes = []
+    for step in todo:
+        if step == Step.DERIVATIVES:
+            _derivatives(photo)
+            continue
+        outcome = compute_step(photo, step, media, granted)
+        outcomes.append(outcome)
+        if outcome.kind == "timeout":
+            break  # out of time: store what is done; the remaining steps stay pending
+    if outcomes:
+        store_steps(photo, outcomes)
+    status = update_status(photo)
+    if status != AnalysisStatus.SKIPPED:
+        _on_done(photo)
+    return status
+
+
+def _media_loader(photo):
     loaded: dict[str, object] = {}
 
     def media() -> Media:
@@ -223,16 +241,7 @@ def analyse(photo: Photo) -> str:
             raise ValueError(f"The file could not be decoded: {error}") from error
         return loaded["media"]
 
-    # Checked once here so that no model runs without consent, and again in each step's
-    # write transaction, which is what decides whether anything is stored.
-    granted = granted_scopes(photo.owner_id)
-    for step in todo:
-        if not run_step(photo, step, media, granted):
-            break  # out of time: the remaining steps stay pending
-    status = update_status(photo)
-    if status != AnalysisStatus.SKIPPED:
-        _on_done(photo)
-    return status
+    return media
 
 
 def granted_scopes(owner_id, *, lock: bool = False) -> set[str]:
@@ -259,74 +268,122 @@ def _set_step(photo, step, status, *, message="", model_name=None) -> None:
     AnalysisStep.objects.filter(photo=photo, step=step).update(**fields)
 
 
-def run_step(photo: Photo, step: str, media, granted: set[str] | None = None) -> bool:
-    """Run one step; False when the task ran out of time and must stop."""
-    started = timezone.now()
-    owner = photo.owner
-    if granted is None:
-        granted = granted_scopes(owner.pk)
-    if step != Step.DERIVATIVES:
-        missing = _missing_scope(step, granted)
-        if missing:
-            with transaction.atomic():
-                _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{missing} is not granted.")
-                record_skipped(owner, photo, step, missing)
-            return True
-    try:
-        if step == Step.DERIVATIVES:
-            from photos.derivatives import make_derivatives
+def _derivatives(photo) -> None:
+    """Thumbnail and preview: display, not analysis, so no consent and no record."""
+    from photos.derivatives import make_derivatives
 
-            make_derivatives(photo)
-            _set_step(photo, step, AnalysisStatus.DONE)
-            return True
-        result = COMPUTE[step](photo, media())
-        with transaction.atomic():
-            now_granted = granted_scopes(owner.pk, lock=True)
-            if not Photo.objects.select_for_update().filter(pk=photo.pk).exists():
-                return True  # deleted meanwhile: nothing to write
-            missing = _missing_scope(step, now_granted)
-            if missing:
-                raise ConsentGone(missing)
-            summary, details = result.write(now_granted)
-            _set_step(photo, step, AnalysisStatus.DONE, model_name=result.model_name)
-            record_step(
-                owner,
-                photo,
-                step,
-                outcome=Outcome.DONE,
-                started_at=started,
-                model_name=result.model_name,
-                model_version=result.model_version,
-                summary=summary,
-                details=details,
-            )
-    except ConsentGone as exc:
-        with transaction.atomic():
-            _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{exc.scope} is not granted.")
-            record_skipped(owner, photo, step, exc.scope)
+    try:
+        make_derivatives(photo)
+    except SoftTimeLimitExceeded:
+        raise
+    except TRANSIENT_ERRORS:
+        _set_step(photo, Step.DERIVATIVES, AnalysisStatus.PENDING, message="Waiting to retry.")
+        raise
+    except Exception as exc:
+        log.exception("Thumbnails failed on photo %s", photo.pk)
+        _set_step(
+            photo, Step.DERIVATIVES, AnalysisStatus.FAILED, message=f"{type(exc).__name__}: {exc}"
+        )
+    else:
+        _set_step(photo, Step.DERIVATIVES, AnalysisStatus.DONE)
+
+
+@dataclass
+class Computed:
+    step: str
+    kind: str  # "result", "skipped", "waiting", "failed", "timeout"
+    started: object
+    result: StepResult | None = None
+    message: str = ""
+    scope: str = ""
+
+
+def compute_step(photo: Photo, step: str, media, granted: set[str]) -> Computed:
+    """The slow half of a step: decoding and models, no row written."""
+    started = timezone.now()
+    missing = _missing_scope(step, granted)
+    if missing:
+        return Computed(step, "skipped", started, scope=missing)
+    try:
+        return Computed(step, "result", started, result=COMPUTE[step](photo, media()))
     except ml.ModelMissing as exc:
-        with transaction.atomic():
-            _set_step(photo, step, AnalysisStatus.WAITING, message=str(exc))
-            record_step(
-                owner, photo, step, outcome=Outcome.WAITING, started_at=started, summary=str(exc)
-            )
+        return Computed(step, "waiting", started, message=str(exc))
     except SoftTimeLimitExceeded:
         message = f"Took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped."
-        _set_step(photo, step, AnalysisStatus.FAILED, message=message)
-        record_step(owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=message)
-        return False
+        return Computed(step, "timeout", started, message=message)
     except TRANSIENT_ERRORS:
-        _set_step(photo, step, AnalysisStatus.PENDING, message="Waiting to retry.")
-        raise  # the task retries with backoff
+        raise  # the task retries with backoff; nothing was written
     except Exception as exc:
         log.exception("Step %s failed on photo %s", step, photo.pk)
-        message = f"{type(exc).__name__}: {exc}"
-        _set_step(photo, step, AnalysisStatus.FAILED, message=message)
-        if step != Step.DERIVATIVES:
-            record_step(
-                owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=message
-            )
-    return True
+        return Computed(step, "failed", started, message=f"{type(exc).__name__}: {exc}")
+
+
+def store_steps(photo: Photo, outcomes: list[Computed]) -> None:
+    """The quick half: one transaction under the owner's lock, consent checked again."""
+    owner = photo.owner
+    with transaction.atomic():
+        now_granted = granted_scopes(owner.pk, lock=True)
+        if not Photo.objects.select_for_update().filter(pk=photo.pk).exists():
+            return  # deleted meanwhile: nothing to write
+        for outcome in outcomes:
+            _store(photo, owner, outcome, now_granted)
+
+
+def _store(photo, owner, outcome: Computed, now_granted: set[str]) -> None:
+    step, started = outcome.step, outcome.started
+    kind, scope = outcome.kind, outcome.scope
+    if kind == "result":
+        scope = _missing_scope(step, now_granted)
+        kind = "skipped" if scope else "result"
+    if kind == "skipped":
+        _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{scope} is not granted.")
+        record_skipped(owner, photo, step, scope)
+        return
+    if kind == "waiting":
+        _set_step(photo, step, AnalysisStatus.WAITING, message=outcome.message)
+        record_step(
+            owner, photo, step, outcome=Outcome.WAITING, started_at=started, summary=outcome.message
+        )
+        return
+    if kind == "result":
+        result = outcome.result
+        try:
+            with transaction.atomic():  # a savepoint: one step's failure keeps the others
+                summary, details = result.write(now_granted)
+                _set_step(photo, step, AnalysisStatus.DONE, model_name=result.model_name)
+                record_step(
+                    owner,
+                    photo,
+                    step,
+                    outcome=Outcome.DONE,
+                    started_at=started,
+                    model_name=result.model_name,
+                    model_version=result.model_version,
+                    summary=summary,
+                    details=details,
+                )
+            return
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            log.exception("Storing step %s failed on photo %s", step, photo.pk)
+            outcome.message = f"{type(exc).__name__}: {exc}"
+    _set_step(photo, step, AnalysisStatus.FAILED, message=outcome.message)
+    record_step(
+        owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=outcome.message
+    )
+
+
+def run_step(photo: Photo, step: str, media, granted: set[str] | None = None) -> bool:
+    """Run one step on its own (compute, then store); False when the task ran out of time."""
+    if step == Step.DERIVATIVES:
+        _derivatives(photo)
+        return True
+    if granted is None:
+        granted = granted_scopes(photo.owner_id)
+    outcome = compute_step(photo, step, media, granted)
+    store_steps(photo, [outcome])
+    return outcome.kind != "timeout"
 
 
 def aggregate(derivatives: str, analysis: list[str]) -> str:
