@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "suggestions.models.Kind",
+        "ScopeEnum": "privacy.models.Scope",
+    },
 }
 
 # --- Cache (login rate limiting, throttling) ------------------------------------------
