@@ -31,8 +31,9 @@ COVER_MAX = 9
 
 def withdraw_for_scope(user, scope: str) -> int:
     """Delete the suggestions that depended on a scope the user just revoked (their
-    rendered images too, once the deletion is committed). Saved ones stay: they are the
-    user's albums now."""
+    rendered images too, once the deletion is committed). Saved ones stay (their albums
+    hold the photos), except after face_analysis is revoked: a face-based suggestion names
+    people, which is biometric data, so it goes even when saved; its album stays."""
     qs = Suggestion.objects.for_owner(user)
     if scope == Scope.FACE_ANALYSIS:
         qs = qs.filter(uses_faces=True)
@@ -40,7 +41,8 @@ def withdraw_for_scope(user, scope: str) -> int:
         qs = qs.filter(uses_older_photos=True)
     elif scope != Scope.CLOUD_PROCESSING:
         return 0
-    qs = qs.exclude(state=State.SAVED)
+    if scope != Scope.FACE_ANALYSIS:
+        qs = qs.exclude(state=State.SAVED)
     images = list(qs.exclude(image="").values_list("image", flat=True))
     _, per_model = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
     transaction.on_commit(lambda: _remove_files(images))

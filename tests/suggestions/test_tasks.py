@@ -98,17 +98,35 @@ def test_withdrawing_a_scope_keeps_saved_suggestions_and_those_that_did_not_use_
 ):
     from suggestions.services import withdraw_for_scope
 
+    older = make_suggestion(alice)
+    saved = make_suggestion(alice, state="saved")
+    plain = make_suggestion(alice)
+    bobs = make_suggestion(bob)
+    Suggestion.objects.filter(pk__in=[older.pk, saved.pk, bobs.pk]).update(uses_older_photos=True)
+    assert withdraw_for_scope(alice, "camera_roll_sync") == 0
+    assert withdraw_for_scope(alice, "face_analysis") == 0
+    assert withdraw_for_scope(alice, "older_photos") == 1
+    assert set(Suggestion.objects.all()) == {saved, plain, bobs}
+    assert withdraw_for_scope(alice, "cloud_processing") == 1
+    assert set(Suggestion.objects.all()) == {saved, bobs}
+
+
+def test_revoking_face_analysis_removes_face_based_suggestions_even_saved_but_not_albums(
+    alice, bob, make_suggestion
+):
+    from suggestions.models import Album
+    from suggestions.services import withdraw_for_scope
+
     faces = make_suggestion(alice)
     saved = make_suggestion(alice, state="saved")
     plain = make_suggestion(alice)
     bobs = make_suggestion(bob)
+    album = Album.objects.create(owner=alice, title="Saved", suggestion=saved)
     Suggestion.objects.filter(pk__in=[faces.pk, saved.pk, bobs.pk]).update(uses_faces=True)
-    assert withdraw_for_scope(alice, "older_photos") == 0
-    assert withdraw_for_scope(alice, "camera_roll_sync") == 0
-    assert withdraw_for_scope(alice, "face_analysis") == 1
-    assert set(Suggestion.objects.all()) == {saved, plain, bobs}
-    assert withdraw_for_scope(alice, "cloud_processing") == 1
-    assert set(Suggestion.objects.all()) == {saved, bobs}
+    assert withdraw_for_scope(alice, "face_analysis") == 2
+    assert set(Suggestion.objects.all()) == {plain, bobs}
+    album.refresh_from_db()
+    assert album.suggestion is None
 
 
 def test_a_month_only_partly_in_the_window_waits_for_older_photos(alice, grant, photos_dir):
