@@ -109,9 +109,9 @@ URLS: dict[str, Url] = {
     "library/delete/": Url(PAGE, tries=(Try("POST", owner=(302,), data={"ids": "@photo.pk"}),)),
     "library/photo/<int:pk>/": owned(pk="photo.pk"),
     "library/photo/<int:pk>/delete/": owned(Try("POST", owner=(302,)), pk="photo.pk"),
-    # Every kind is tried in test_it_serves_each_media_kind_to_the_owner_only.
+    # Every kind (and 404 for the others) is tried in tests/photos/test_media.py.
     "library/photo/<int:pk>/file/<str:kind>/": owned(pk="photo.pk", kind="=original"),
-    # The signature is the authorisation (tested in test_signed_media.py); forged: refused.
+    # The signature is the authorisation (expiry: tests/photos/test_media.py); forged: refused.
     "library/media/<str:token>/": public(Try(owner=(403,)), token="=forged-token"),
     "library/people/": page(),
     "library/people/<int:pk>/": owned(pk="person.pk"),
@@ -553,3 +553,21 @@ def test_it_lets_only_the_owner_through(route, matrix):
         assert response.status_code in t.owner, (
             f"{t.method} {url} as the owner: {response.status_code}, expected {t.owner}"
         )
+
+
+@pytest.mark.parametrize("who", ["anonymous", "bob", "moderator"])
+def test_no_file_of_alices_is_reachable_by_its_storage_path(who, matrix):
+    """Originals, thumbnails, previews, face crops, rendered suggestions and the export ZIP:
+    no URL built from a storage name serves their bytes."""
+    world = matrix["alice"]
+    client = _client(PAGE, who if who != "anonymous" else "anonymous", matrix)
+    files = dict(world.media_bytes())
+    assert len(files) >= 8
+    for name, data in files.items():
+        for prefix in ("/media/", "/static/", "/", "/library/", "/library/media/", "/var/media/"):
+            response = client.get(prefix + name)
+            assert response.status_code in (301, 302, 403, 404), (
+                prefix + name,
+                response.status_code,
+            )
+            assert data not in _body(response), f"{prefix}{name} served alice's file to {who}"
