@@ -495,10 +495,13 @@ with the shared SCRFD + ArcFace pack, scenes with MobileNetV2 int8, quality, nea
   upload ({total / max(s["sync_seconds"] + s["analysis_seconds"], 1) * 60:.0f} photos analysed
   per minute overall, by 2 worker processes on {os.cpu_count()} CPUs).
 - Under {args.clients}-fold concurrency the median upload is
-  {s["p50"] / max(s["alone_p50"], 1):.1f}x the single-client median: the upload request
-  only stores the file and commits the row; the analysis runs in the workers, so the
-  request does not wait for the models (compare: a request that analysed inline would cost
-  the per-photo analysis time, see RESULTS-analysis.md, on every upload).
+  {s["p50"] / max(s["alone_p50"], 1):.1f}x the single-client median. {args.clients} clients
+  share 4 gunicorn processes, so a request queues behind about
+  {args.clients / 4 - 1:.0f} others, and the two analysis workers take the same two CPUs
+  meanwhile. The upload request itself only validates, stores the file and commits the
+  row; analysis runs in the workers. The naive design, analysing inside the request, would
+  add the per-photo pipeline time (about 240 ms a photo in RESULTS-analysis.md, one
+  process, no contention) to every upload and hold a web process for it.
 
 Final analysis states: {counts}.
 """
