@@ -126,7 +126,8 @@ def run_companion_app(photos_dir, *, timeout: float, poll: float):
     assert api.get(photo["thumbnail_url"]).status_code == 200
 
     # 6. People found in the faces, and one renamed.
-    people = api.get("/api/v1/people/").json()["results"]
+    # Grouping faces into people runs once the queue has drained: poll as for suggestions.
+    people = _when_ready(api, "/api/v1/people/", timeout=timeout, poll=poll)
     assert people, "no person was formed from 50 photos with repeated faces"
     assert all(p["face_count"] >= 3 for p in people)
     renamed = api.patch(f"/api/v1/people/{people[0]['id']}/", {"name": "Barack"}, format="json")
@@ -137,7 +138,7 @@ def run_companion_app(photos_dir, *, timeout: float, poll: float):
 
     # 7. Suggestions, generated on demand, with their rendered images.
     assert api.post("/api/v1/suggestions/generate/").status_code == 202
-    suggestions = _suggestions_when_ready(api, timeout=timeout, poll=poll)
+    suggestions = _when_ready(api, "/api/v1/suggestions/", timeout=timeout, poll=poll)
     assert suggestions, "no suggestion from 50 analysed photos in bursts"
     for listed in suggestions:
         assert set(listed["photo_ids"]) <= set(ids)
@@ -177,10 +178,10 @@ def run_companion_app(photos_dir, *, timeout: float, poll: float):
     return ids
 
 
-def _suggestions_when_ready(api, *, timeout, poll):
+def _when_ready(api, url, *, timeout, poll):
     deadline = time.monotonic() + timeout
     while True:
-        results = api.get("/api/v1/suggestions/").json()["results"]
+        results = api.get(url).json()["results"]
         if results or time.monotonic() > deadline:
             return results
         time.sleep(poll)
