@@ -143,6 +143,23 @@ def retry_failed(photos) -> int:
     return len(ids)
 
 
+def requeue_skipped(owner, steps) -> int:
+    """Analyse again the `steps` that were skipped for `owner`'s photos (consent came back).
+
+    The worker checks consent again when it runs, so a step whose scope is still missing
+    is simply skipped once more."""
+    skipped = AnalysisStep.objects.filter(
+        photo__owner=owner, step__in=list(steps), status=AnalysisStatus.SKIPPED
+    )
+    ids = sorted(set(skipped.values_list("photo_id", flat=True)))
+    if not ids:
+        return 0
+    skipped.update(status=AnalysisStatus.PENDING, message="", updated_at=timezone.now())
+    Photo.objects.filter(pk__in=ids).update(analysis_status=AnalysisStatus.PENDING)
+    transaction.on_commit(lambda: queue_analysis(ids))
+    return len(ids)
+
+
 def sweep() -> dict[str, int]:
     """Queue again what would otherwise wait forever (the beat job `sweep_pending`)."""
     now = timezone.now()

@@ -49,9 +49,16 @@ def on_revoked(user, scope: str) -> None:
 
 
 def on_granted(user, scope: str) -> None:
-    """Granting cloud processing again cancels a purge that has not happened yet."""
+    """Granting cloud processing again cancels a purge that has not happened yet; granting
+    an analysis scope analyses the photos whose steps were skipped for the lack of it."""
+    from photos import pipeline
+    from photos.models import Step
+
     if scope == Scope.CLOUD_PROCESSING:
         RetentionRequest.objects.filter(user=user, purged_at__isnull=True).delete()
+        pipeline.requeue_skipped(user, pipeline.ANALYSIS_STEPS)
+    elif scope == Scope.FACE_ANALYSIS:
+        pipeline.requeue_skipped(user, [Step.FACES])
 
 
 # --- Stop all ---------------------------------------------------------------------------

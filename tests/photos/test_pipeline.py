@@ -245,3 +245,36 @@ def test_it_ignores_a_photo_deleted_before_it_ran(alice, grant, photos_dir):
     pk = photo.pk
     photo.delete()
     assert tasks.analyse_photo(pk) is None
+
+
+def test_it_analyses_skipped_photos_once_consent_is_granted(
+    alice, grant, photos_dir, django_capture_on_commit_callbacks
+):
+    grant(alice, Scope.CLOUD_PROCESSING)
+    photo = pending_photo(alice, photos_dir / "people/groups/biden_and_obama.jpg")
+    tasks.analyse_photo(photo.pk)
+    assert statuses(photo)[Step.FACES] == AnalysisStatus.SKIPPED
+    assert not Face.objects.filter(photo=photo).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent.grant(alice, Scope.FACE_ANALYSIS)
+
+    assert statuses(photo)[Step.FACES] == AnalysisStatus.DONE
+    assert Face.objects.filter(photo=photo).count() == 2
+    photo.refresh_from_db()
+    assert photo.analysis_status == AnalysisStatus.DONE
+
+
+def test_it_does_not_analyse_again_when_an_unrelated_scope_is_granted(
+    alice, grant, photos_dir, django_capture_on_commit_callbacks
+):
+    photo = pending_photo(alice, photos_dir / "scenes/ibm_dog.jpg")
+    tasks.analyse_photo(photo.pk)
+    before = ProcessingRecord.objects.filter(photo=photo).count()
+    assert before > 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent.grant(alice, Scope.CAMERA_ROLL_SYNC)
+
+    assert ProcessingRecord.objects.filter(photo=photo).count() == before
+    assert set(statuses(photo).values()) - {AnalysisStatus.DONE} == {AnalysisStatus.SKIPPED}
