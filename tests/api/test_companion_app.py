@@ -187,7 +187,9 @@ def _when_ready(api, url, *, timeout, poll):
         time.sleep(poll)
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: the data migrations' consent terms must survive other transactional
+# tests' flushes, and the tests after this one must find them too.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_companion_app_syncs_50_photos_and_stops_processing(photos_dir):
     # Eager Celery: each upload is analysed when its request commits, so no waiting.
     run_companion_app(photos_dir, timeout=0, poll=0)

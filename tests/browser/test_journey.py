@@ -155,6 +155,9 @@ def roll(photos_dir, tmp_path):
     return files
 
 
+# Serialized rollback: the consent terms and groups of the data migrations must be there
+# even after another transactional test flushed the tables.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_person_goes_through_the_whole_product(server, browser_page, roll, tmp_path):
     from accounts.models import User
     from photos.models import Face, Photo, Tag
