@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SHARED ?= $(abspath $(CURDIR)/../shared)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/15
+# The cache gets its own database: tests clear it, which must not flush the broker's queues.
+CACHE_REDIS_URL ?= redis://127.0.0.1:6379/13
 PYTEST_ARGS ?=
 
 # The tests' environment: production-like settings (DEBUG off), the small real models from
@@ -49,7 +51,7 @@ test-postgres: $(BIN)/.dev
 	rm -rf var/test && mkdir -p var/test
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(TEST_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
-		CACHE_URL=$(REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+		CACHE_URL=$(CACHE_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .

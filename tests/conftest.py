@@ -44,6 +44,22 @@ def private_media(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Tests that call the WSGI app directly (the schemathesis contract tests) must not have
+    Django close the test's database connection at the end of each request: inside a test
+    transaction it looks unusable and is closed, which PostgreSQL does not survive. Django's
+    test Client disconnects the same handlers for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
