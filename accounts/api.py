@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
@@ -17,7 +17,14 @@ from accounts.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from project.api import error
+from project.api import ErrorSerializer, error
+
+
+def _errors(**described):
+    return {
+        int(code[1:]): OpenApiResponse(ErrorSerializer, description=text)
+        for code, text in described.items()
+    }
 
 
 class LoginThrottle(SimpleRateThrottle):
@@ -29,7 +36,13 @@ class LoginThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-@extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+@extend_schema(
+    request=RegisterSerializer,
+    responses={
+        201: RegisteredSerializer,
+        **_errors(s400="Invalid username, email or password", s429="Too many attempts"),
+    },
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 @throttle_classes([LoginThrottle])
@@ -40,7 +53,15 @@ def register(request):
     return Response({"id": user.pk, "username": user.username}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+@extend_schema(
+    request=TokenRequestSerializer,
+    responses={
+        200: TokenResponseSerializer,
+        **_errors(
+            s400="Missing fields", s401="Wrong username or password", s429="Too many attempts"
+        ),
+    },
+)
 @api_view(["POST"])
 @permission_classes([AllowAny])
 @throttle_classes([LoginThrottle])
@@ -60,14 +81,16 @@ def token(request):
     return Response({"token": raw, "device": DeviceSerializer(device).data})
 
 
-@extend_schema(responses={200: DeviceSerializer(many=True)})
+@extend_schema(responses={200: DeviceSerializer(many=True), **_errors(s401="Not authenticated")})
 @api_view(["GET"])
 def device_list(request):
     devices = Device.objects.for_owner(request.user).active()
     return Response(DeviceSerializer(devices, many=True).data)
 
 
-@extend_schema(responses={204: None})
+@extend_schema(
+    responses={204: None, **_errors(s401="Not authenticated", s404="No such device of yours")}
+)
 @api_view(["DELETE"])
 def device_detail(request, pk):
     device = get_object_or_404(Device.objects.for_owner(request.user).active(), pk=pk)

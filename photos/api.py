@@ -19,14 +19,13 @@ from rest_framework.routers import SimpleRouter
 from photos import filters, ingest, media, services
 from photos.models import Person, Photo, Source, Theme
 from photos.serializers import (
-    ErrorSerializer,
     PhotoFilterSerializer,
     PhotoSerializer,
     PhotoUploadSerializer,
     SyncCheckRequestSerializer,
     SyncCheckResponseSerializer,
 )
-from project.api import error
+from project.api import ErrorSerializer, error
 
 # Multipart envelope around one file: boundaries, headers and the small fields.
 UPLOAD_ENVELOPE_BYTES = 256 * 1024

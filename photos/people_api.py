@@ -24,10 +24,10 @@ from rest_framework.routers import SimpleRouter
 from photos import people
 from photos.api import PhotoCursorPagination
 from photos.models import AnalysisStatus, Face, Person, Photo
-from photos.serializers import ErrorSerializer, PhotoSerializer
+from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
-from project.api import error
+from project.api import ErrorSerializer, error
 
 MAX_ID = 2**63 - 1
 

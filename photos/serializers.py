@@ -3,11 +3,6 @@ from rest_framework import serializers
 
 from photos import media
 from photos.models import Photo, Theme
-from privacy import serializers as privacy_serializers
-
-# One {detail, code} component in the schema for every app.
-ErrorSerializer = privacy_serializers.ErrorSerializer
-
 
 # Null until the file exists (derivatives are made by the worker).
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}

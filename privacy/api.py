@@ -21,7 +21,6 @@ from privacy.serializers import (
     ConsentChangeSerializer,
     ConsentSerializer,
     DerivedDeletedResponseSerializer,
-    ErrorSerializer,
     ExportCreatedSerializer,
     ExportStatusSerializer,
     ProcessingRecordSerializer,
@@ -29,7 +28,7 @@ from privacy.serializers import (
     StopProcessingSerializer,
 )
 from privacy.views import export_file_response, export_status_data
-from project.api import error
+from project.api import ErrorSerializer, error
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),

@@ -4,13 +4,6 @@ from rest_framework import serializers
 from privacy.models import ExportStatus, Outcome, ProcessingRecord, RetentionChoice, Scope
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The project's error body, {detail, code}."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 @extend_schema_field({"type": "string", "enum": Scope.values})
 class ScopeNameField(serializers.CharField):
     """A scope name. Validated by privacy.consent, so an unknown one answers with the

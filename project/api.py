@@ -2,10 +2,18 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions, status
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The project's error body, {detail, code}."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
 
 
 def _first_message(data):
@@ -40,3 +48,17 @@ def exception_handler(exc, context):
 
 def error(detail: str, code: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"detail": detail, "code": code}, status=status_code)
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a JSON body like every other API error, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: under /api/ a JSON body, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+    return defaults.server_error(request)

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+handler404 = "project.api.not_found"
+handler500 = "project.api.server_error"
+
 admin.site.site_header = "Camroll moderation"
 admin.site.site_title = "Camroll admin"
 

@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from privacy.serializers import ErrorSerializer  # the one {detail, code} component
+from project.api import ErrorSerializer  # the one {detail, code} component
 from suggestions import services, tasks
 from suggestions.models import Kind, Suggestion, SuggestionPhoto
 from suggestions.serializers import (

@@ -147,22 +147,12 @@ def test_the_schema_documents_the_contract_of_issue_7():
     assert not expected - normalised, sorted(expected - normalised)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/api.py (foundation): extend_schema lists only the success status of "
-    "register, token and device revocation",
-)
 @pytest.mark.parametrize(("method", "path"), sorted(KNOWN_GAPS))
 def test_the_schema_documents_every_status_the_accounts_api_gives(method, path):
     documented = set(schema.raw_schema["paths"][path][method.lower()]["responses"])
     assert {str(s) for s in KNOWN_GAPS[(method, path)]} <= documented
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="project/urls.py (foundation): no handler404 answering JSON {detail, code} "
-    "under /api/, so an id the URL pattern refuses gets Django's HTML page",
-)
 @pytest.mark.django_db
 def test_an_api_url_that_matches_nothing_answers_json_404(alice, api_client_for):
     api = api_client_for(alice)
