@@ -20,7 +20,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=project.settings DEBUG=0 \
 	SCENE_LABELS=$(SHARED)/models/scene/imagenet_labels.txt \
 	TEST_PHOTOS_DIR=$(SHARED)/photos
 
-.PHONY: venv run test test-postgres test-browser lint format migrations-check check-deploy bench clean
+.PHONY: venv run test test-postgres lint format migrations-check check-deploy bench clean
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,8 +70,10 @@ check-deploy: $(BIN)/.dev
 		DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+## Benchmarks of bench/README.md but the load run (bench/load_sync.py needs PostgreSQL + Redis)
 bench: $(BIN)/.dev
-	$(TEST_ENV) $(BIN)/python bench/run_all.py
+	for b in thumbnails library_queries sync_check analysis faces suggestions; do \
+		$(TEST_ENV) $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf var/test .pytest_cache .ruff_cache staticfiles
