@@ -40,22 +40,7 @@ ACCOUNTS_ERRORS: dict[tuple[str, str], set[int]] = {
 
 
 @pytest.fixture
-def _keep_the_test_connection():
-    """The WSGI app is called directly, not through Django's test client: stop it from
-    closing the database connection after each request (as the test client does), or on
-    PostgreSQL the test's transaction goes with it."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def contract_world(db, _keep_the_test_connection, alice, bob, photos_dir):
+def contract_world(db, alice, bob, photos_dir):
     world = build_world(alice, photos_dir, marker="alicemark")
     build_world(bob, photos_dir, marker="bobmark", age_days=5)
     return world
