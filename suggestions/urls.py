@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/image/", views.image, name="image"),
     path("<int:pk>/save/", views.save, name="save"),
     path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
+    path("albums/", views.albums, name="albums"),
+    path("albums/<int:pk>/", views.album, name="album"),
 ]

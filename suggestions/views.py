@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Count, Min
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from suggestions import services, tasks
-from suggestions.models import Kind, Suggestion
+from suggestions.models import Album, Kind, Suggestion
 
 FEED_SIZE = 60
 
@@ -108,3 +109,26 @@ def generate(request):
     ):
         target = "suggestions:feed"
     return redirect(target)
+
+
+@login_required
+@require_GET
+def albums(request):
+    """The user's albums: every suggestion they saved."""
+    # Count and the first photo id come with the albums: no query per album.
+    items = (
+        Album.objects.filter(owner=request.user)
+        .annotate(photo_count=Count("photos"), cover_id=Min("photos__id"))
+        .order_by("-created_at")
+    )
+    return render(request, "suggestions/albums.html", {"albums": items, "page": "suggestions"})
+
+
+@login_required
+@require_GET
+def album(request, pk):
+    item = get_object_or_404(Album.objects.filter(owner=request.user), pk=pk)
+    photos = item.photos.order_by("-taken_at", "-id")
+    return render(
+        request, "suggestions/album.html", {"album": item, "photos": photos, "page": "suggestions"}
+    )

@@ -135,6 +135,8 @@ URLS: dict[str, Url] = {
     "suggestions/<int:pk>/image/": owned(pk="suggestion.pk"),
     "suggestions/<int:pk>/save/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
+    "suggestions/albums/": page(),
+    "suggestions/albums/<int:pk>/": owned(pk="album.pk"),
     # privacy: the user-wide verbs act on the visitor's own data only.
     "privacy/": page(),
     "privacy/welcome/": page(),
