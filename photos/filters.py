@@ -6,9 +6,10 @@ theme are EXISTS subqueries), so pagination and counts stay exact and cheap.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from photos.models import Face, PhotoTheme
 
@@ -50,10 +51,12 @@ def apply(
     has_gps: bool = False,
     near: Near | None = None,
 ):
+    # Compared in UTC: an instant is an instant, whatever offset the client wrote it with
+    # (and PostgreSQL refuses offsets past ±16 h).
     if taken_after is not None:
-        qs = qs.filter(taken_at__gte=taken_after)
+        qs = qs.filter(taken_at__gte=_utc(taken_after))
     if taken_before is not None:
-        qs = qs.filter(taken_at__lt=taken_before)
+        qs = qs.filter(taken_at__lt=_utc(taken_before))
     if person is not None:
         qs = qs.filter(Exists(Face.objects.filter(photo=OuterRef("pk"), person_id=person)))
     if theme:
@@ -80,3 +83,12 @@ def _bounding_box(near: Near) -> Q:
     if east > 180:
         return q & (Q(longitude__gte=west) | Q(longitude__lte=east - 360))
     return q & Q(longitude__gte=west, longitude__lte=east)
+
+
+def _utc(value: datetime) -> datetime:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # within a day of year 1 or 9999: clamp to the end it falls off
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)

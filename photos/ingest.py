@@ -92,6 +92,10 @@ def parse_client_time(value) -> datetime | None:
         return None
     if parsed.year < 1826 or parsed > timezone.now() + timedelta(days=1):
         raise IngestError("taken_at is not a plausible capture time.", "invalid_taken_at")
+    offset = parsed.utcoffset()
+    # Real time zones lie within UTC-12 and UTC+14; PostgreSQL refuses offsets past ±16 h.
+    if offset is not None and abs(offset) > timedelta(hours=14):
+        raise IngestError("taken_at has an impossible time zone offset.", "invalid_taken_at")
     return parsed
 
 

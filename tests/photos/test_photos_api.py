@@ -359,3 +359,29 @@ def test_anonymous_gets_401_everywhere(alice):
 def test_absurd_ids_are_404_not_500(alice_api):
     for pk in ("99999999999999999999999", "abc", "0"):
         assert alice_api.get(f"/api/v1/photos/{pk}/").status_code == 404
+
+
+def test_the_date_filters_take_any_offset_and_compare_instants(alice, alice_api):
+    (photo,) = rows(alice, 1)
+    after = (photo.taken_at - timedelta(minutes=1)).astimezone(
+        timezone.get_fixed_timezone(23 * 60 + 52)
+    )
+    response = alice_api.get("/api/v1/photos/", {"taken_after": after.isoformat()})
+    assert response.status_code == 200
+    assert [p["id"] for p in response.json()["results"]] == [photo.pk]
+    before = alice_api.get("/api/v1/photos/", {"taken_before": after.isoformat()})
+    assert before.status_code == 200
+    assert before.json()["results"] == []
+
+
+def test_an_upload_with_an_impossible_offset_is_refused(alice, alice_api, grant, photos_dir):
+    grant(alice, "camera_roll_sync")
+    data = (photos_dir / "scenes" / "ibm_dog.jpg").read_bytes()
+    response = alice_api.post(
+        "/api/v1/photos/",
+        {"file": SimpleUploadedFile("dog.jpg", data), "taken_at": "2026-11-20T10:00:00+23:52"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_taken_at"
+    assert not Photo.objects.filter(owner=alice).exists()
