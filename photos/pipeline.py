@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -49,8 +48,6 @@ from privacy.records import record_skipped, record_step
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_STEPS = (Step.FACES, Step.SCENES, Step.QUALITY, Step.DUPLICATES)
-ALL_STEPS = (Step.DERIVATIVES, *ANALYSIS_STEPS)
 STEP_SCOPES = {
     Step.FACES: (Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS),
     Step.SCENES: (Scope.CLOUD_PROCESSING,),
@@ -62,9 +59,6 @@ STEP_SCOPES = {
 ANALYSIS_MAX_SIDE = 2048
 VIDEO_KEY_FRAMES = 3
 FACE_CROP_SIZE = 160
-# A photo pending or running for longer than this was lost by the broker or a dead worker.
-STALE_AFTER = timedelta(minutes=30)
-SWEEP_BATCH = 500
 # Transient errors worth a Celery retry with backoff (the database was busy or away).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -99,107 +93,19 @@ class StepResult:
     extra: dict = field(default_factory=dict)
 
 
-# --- Queueing -------------------------------------------------------------------------
+# --- Queueing: moved to photos.analysis.queue ---------------------------------------
 
-
-def ensure_steps(photo_ids) -> None:
-    AnalysisStep.objects.bulk_create(
-        [AnalysisStep(photo_id=pk, step=step) for pk in photo_ids for step in ALL_STEPS],
-        ignore_conflicts=True,
-    )
-
-
-def queue_analysis(photo_ids: list[int]) -> None:
-    """Hand photos to the worker. Call it from transaction.on_commit, after the rows exist.
-
-    A broker that is down is not an error for the caller: the photos stay pending with no
-    `queued_at`, and the sweep queues them again."""
-    from photos import tasks
-
-    photo_ids = list(photo_ids)
-    ensure_steps(photo_ids)
-    for pk in photo_ids:
-        Photo.objects.filter(pk=pk).update(queued_at=timezone.now())
-        try:
-            tasks.analyse_photo.delay(pk)
-        except Exception:
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                raise
-            log.exception("Could not queue photo %s; the sweep will queue it again", pk)
-            Photo.objects.filter(pk=pk).update(queued_at=None)
-
-
-def retry_failed(photos) -> int:
-    """Set failed steps of `photos` (a queryset) back to pending and queue them again."""
-    ids = list(photos.filter(steps__status=AnalysisStatus.FAILED).values_list("pk", flat=True))
-    ids = sorted(set(ids))
-    if not ids:
-        return 0
-    AnalysisStep.objects.filter(photo_id__in=ids, status=AnalysisStatus.FAILED).update(
-        status=AnalysisStatus.PENDING, message="", updated_at=timezone.now()
-    )
-    Photo.objects.filter(pk__in=ids).update(analysis_status=AnalysisStatus.PENDING)
-    transaction.on_commit(lambda: queue_analysis(ids))
-    return len(ids)
-
-
-def requeue_skipped(owner, steps) -> int:
-    """Analyse again the `steps` that were skipped for `owner`'s photos (consent came back).
-
-    The worker checks consent again when it runs, so a step whose scope is still missing
-    is simply skipped once more."""
-    skipped = AnalysisStep.objects.filter(
-        photo__owner=owner, step__in=list(steps), status=AnalysisStatus.SKIPPED
-    )
-    ids = sorted(set(skipped.values_list("photo_id", flat=True)))
-    if not ids:
-        return 0
-    skipped.update(status=AnalysisStatus.PENDING, message="", updated_at=timezone.now())
-    Photo.objects.filter(pk__in=ids).update(analysis_status=AnalysisStatus.PENDING)
-    transaction.on_commit(lambda: queue_analysis(ids))
-    return len(ids)
-
-
-def sweep() -> dict[str, int]:
-    """Queue again what would otherwise wait forever (the beat job `sweep_pending`)."""
-    now = timezone.now()
-    stale = now - STALE_AFTER
-    counts = {"stalled": 0, "model_back": 0, "repack": 0}
-    # Never handed over (broker down at upload) or handed over long ago and never finished.
-    unfinished = [AnalysisStatus.PENDING, AnalysisStatus.RUNNING]
-    never_queued = Q(
-        analysis_status=AnalysisStatus.PENDING,
-        queued_at__isnull=True,
-        uploaded_at__lt=now - timedelta(minutes=1),
-    )
-    stalled = Photo.objects.filter(
-        never_queued | Q(analysis_status__in=unfinished, queued_at__lt=stale)
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    ids = list(stalled)
-    counts["stalled"] = len(ids)
-    for step, kind in ((Step.FACES, "faces"), (Step.SCENES, "scenes")):
-        waiting = AnalysisStep.objects.filter(step=step, status=AnalysisStatus.WAITING)
-        if waiting.exists() and ml.model_available(kind):
-            photo_ids = list(waiting.values_list("photo_id", flat=True)[:SWEEP_BATCH])
-            waiting.filter(photo_id__in=photo_ids).update(status=AnalysisStatus.PENDING, message="")
-            counts["model_back"] += len(photo_ids)
-            ids += photo_ids
-    # A changed face pack: faces made by another pack are made again (never compared).
-    if ml.model_available("faces"):
-        pack = ml.face_model().pack
-        other = AnalysisStep.objects.filter(step=Step.FACES, status=AnalysisStatus.DONE).exclude(
-            model_name__in=[pack, ""]
-        )
-        photo_ids = list(other.values_list("photo_id", flat=True)[:SWEEP_BATCH])
-        if photo_ids:
-            other.filter(photo_id__in=photo_ids).update(status=AnalysisStatus.PENDING)
-            Photo.objects.filter(pk__in=photo_ids).update(analysis_status=AnalysisStatus.PENDING)
-            counts["repack"] = len(photo_ids)
-            ids += photo_ids
-    if ids:
-        queue_analysis(sorted(set(ids)))
-    return counts
-
+from photos.analysis.queue import (  # noqa: E402, F401
+    ALL_STEPS,
+    ANALYSIS_STEPS,
+    STALE_AFTER,
+    SWEEP_BATCH,
+    ensure_steps,
+    queue_analysis,
+    requeue_skipped,
+    retry_failed,
+    sweep,
+)
 
 # --- Running --------------------------------------------------------------------------
 
