@@ -10,14 +10,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from photos import filters, ingest, media, services
-from photos.models import Person, Photo, Source, Theme
+from photos.fetchers import get_person_for_user, get_photo_for_user
+from photos.models import Photo, Source, Theme
 from photos.serializers import (
     PhotoFilterSerializer,
     PhotoSerializer,
@@ -104,11 +104,10 @@ class PhotoViewSet(
         return Photo.objects.for_owner(self.request.user)
 
     def get_object(self):
-        pk = str(self.kwargs.get("pk", ""))
-        # A number the database cannot hold is simply no photo of yours (not a 500).
-        if not pk.isdigit() or int(pk) >= 2**63:
-            raise NotFound("No such photo.")
-        return super().get_object()
+        # The pages' fetcher: anyone else's id and an id that is not one are the same 404.
+        photo = get_photo_for_user(self.request.user, self.kwargs.get("pk"))
+        self.check_object_permissions(self.request, photo)
+        return photo
 
     def perform_content_negotiation(self, request, force=False):
         # The media actions return image bytes whatever the Accept header; errors are JSON.
@@ -128,10 +127,8 @@ class PhotoViewSet(
         params = PhotoFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        person = data.get("person")
-        people = Person.objects.for_owner(request.user)
-        if person is not None and not people.filter(pk=person).exists():
-            raise NotFound("No such person.")  # someone else's person is no person of yours
+        if data.get("person") is not None:
+            get_person_for_user(request.user, data["person"])  # anyone else's person: 404
         self.queryset_filters = {
             "taken_after": data.get("taken_after"),
             "taken_before": data.get("taken_before"),

@@ -23,13 +23,14 @@ from rest_framework.routers import SimpleRouter
 
 from photos import people
 from photos.api import PhotoCursorPagination
+from photos.fetchers import get_person_for_user
 from photos.models import AnalysisStatus, Face, Person, Photo
 from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
 from project.api import ErrorSerializer, error
-
-MAX_ID = 2**63 - 1
+from project.files import private_file_response
+from project.lookups import MAX_ID
 
 
 def _errors(*codes: int) -> dict:
@@ -137,10 +138,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     def get_object(self):
-        pk = str(self.kwargs.get("pk", ""))
-        if not pk.isdigit() or int(pk) > MAX_ID:
-            raise NotFound("No such person.")
-        return super().get_object()
+        # The pages' fetcher, over the consent-gated and annotated queryset.
+        person = get_person_for_user(self.request.user, self.kwargs.get("pk"), self.get_queryset())
+        self.check_object_permissions(self.request, person)
+        return person
 
     @extend_schema(
         parameters=[
@@ -192,9 +193,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         person = self.get_object()
         body = MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        into = self.get_queryset().filter(pk=body.validated_data["into"]).first()
-        if into is None:
-            raise NotFound("No such person to merge into.")
+        into = get_person_for_user(request.user, body.validated_data["into"], self.get_queryset())
         try:
             merged = people.merge(person, into)
         except people.PeopleError as exc:
@@ -220,21 +219,11 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["get"])
     def cover(self, request, pk=None):
-        from django.core.files.storage import default_storage
-        from django.http import FileResponse
-
         person = self.get_object()
         face = Face.objects.filter(pk=person.cover_face_id, owner=request.user).first()
         if face is None or not face.crop:
             raise NotFound("This person has no cover face.")
-        try:
-            handle = default_storage.open(face.crop.name, "rb")
-        except FileNotFoundError:
-            raise NotFound("The cover face is missing.") from None
-        response = FileResponse(handle, content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        response["Vary"] = "Cookie, Authorization"
-        return response
+        return private_file_response(request, face.crop.name, "image/jpeg")
 
     def perform_content_negotiation(self, request, force=False):
         # The cover returns image bytes whatever the Accept header; errors are JSON.

@@ -4,25 +4,17 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from photos import people, pipeline
+from photos.fetchers import get_face_for_user, get_person_for_user, get_photo_for_user
 from photos.models import Face, Person, Photo
 from privacy import consent
 from privacy.models import Scope
-
-
-def get_person(user, pk) -> Person:
-    """The user's own person, or 404 (also for anyone else's id)."""
-    return get_object_or_404(Person.objects.for_owner(user), pk=pk)
-
-
-def get_face(user, pk) -> Face:
-    return get_object_or_404(Face.objects.filter(owner=user).select_related("person"), pk=pk)
+from project.files import private_file_response
 
 
 def _faces_allowed(user) -> bool:
@@ -59,7 +51,7 @@ def people_list(request):
 def person_detail(request, pk):
     if not _faces_allowed(request.user):
         raise Http404("Face analysis is off.")
-    person = get_person(request.user, pk)
+    person = get_person_for_user(request.user, pk)
     photos = Photo.objects.for_owner(request.user).filter(faces__person=person).distinct()[:500]
     faces = list(person.faces.select_related("photo").order_by("-det_score")[:200])
     others = (
@@ -84,7 +76,7 @@ def person_detail(request, pk):
 @login_required
 @require_POST
 def person_update(request, pk):
-    person = get_person(request.user, pk)
+    person = get_person_for_user(request.user, pk)
     fields = {}
     if "name" in request.POST:
         fields["name"] = request.POST["name"]
@@ -106,12 +98,12 @@ def person_update(request, pk):
 @login_required
 @require_POST
 def person_merge(request, pk):
-    person = get_person(request.user, pk)
+    person = get_person_for_user(request.user, pk)
     into_id = request.POST.get("into", "")
-    into = get_person(request.user, int(into_id)) if into_id.isdigit() else None
-    if into is None:
+    if not into_id:
         messages.error(request, "Choose the person to merge with.")
         return redirect("photos:person", pk=person.pk)
+    into = get_person_for_user(request.user, into_id)  # "abc" or anyone else's: 404
     try:
         merged = people.merge(person, into)
     except people.PeopleError as exc:
@@ -124,7 +116,7 @@ def person_merge(request, pk):
 @login_required
 @require_POST
 def face_reject(request, pk):
-    face = get_face(request.user, pk)
+    face = get_face_for_user(request.user, pk)
     try:
         people.reject_face(face)
     except people.PeopleError as exc:
@@ -137,12 +129,13 @@ def face_reject(request, pk):
 @login_required
 @require_POST
 def face_assign(request, pk):
-    face = get_face(request.user, pk)
+    face = get_face_for_user(request.user, pk)
     person_id = request.POST.get("person", "")
     name = request.POST.get("name", "").strip()
     try:
-        if person_id.isdigit():
-            person = people.assign_face(face, get_person(request.user, int(person_id)))
+        if person_id:
+            # A malformed id or anyone else's person is a 404, as in the URL.
+            person = people.assign_face(face, get_person_for_user(request.user, person_id))
         elif name:
             person = people.assign_face(face, None, name=name)
         else:
@@ -159,16 +152,8 @@ def face_assign(request, pk):
 @require_GET
 def face_crop(request, pk):
     """The face's crop thumbnail, to its owner only."""
-    face = get_object_or_404(Face.objects.filter(owner=request.user).exclude(crop=""), pk=pk)
-    try:
-        handle = default_storage.open(face.crop.name, "rb")
-    except FileNotFoundError:
-        raise Http404("The crop is missing.") from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Vary"] = "Cookie"
-    return response
+    face = get_face_for_user(request.user, pk, Face.objects.exclude(crop=""))
+    return private_file_response(request, face.crop.name, "image/jpeg")
 
 
 @login_required
@@ -185,7 +170,7 @@ def progress(request):
 @require_POST
 def retry_photo(request, pk):
     """Queue the failed steps of one photo again (the button on the photo page)."""
-    photo = get_object_or_404(Photo.objects.for_owner(request.user), pk=pk)
+    photo = get_photo_for_user(request.user, pk)
     if pipeline.retry_failed(Photo.objects.filter(pk=photo.pk)):
         messages.success(request, "The failed steps were queued again.")
     else:

@@ -10,26 +10,23 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db.models import Q
 from django.http import Http404, HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from photos import filters, media, services
+from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
 from photos.ingest import IngestError, ingest, parse_client_time
 from photos.lib.probe import ACCEPTED
 from photos.models import MediaType, Photo, Source
+from project.lookups import parse_ids
 
 PAGE_SIZE = 120
 # Multipart envelope around one file: boundaries, headers and the small fields.
 UPLOAD_ENVELOPE_BYTES = 256 * 1024
-
-
-def get_photo(user, pk) -> Photo:
-    """The one owner-scoped fetcher: anyone else's photo is a 404, never a 403."""
-    return get_object_or_404(Photo.objects.for_owner(user), pk=pk)
 
 
 def local_time(photo: Photo) -> datetime:
@@ -126,7 +123,7 @@ def _day(photo):
 @login_required
 @require_GET
 def photo_detail(request, pk):
-    photo = get_photo(request.user, pk)
+    photo = get_photo_for_user(request.user, pk)
     photo.local_taken_at = local_time(photo)
     # The partials list faces with their person and the steps: fetched here, once each.
     faces = list(photo.faces.select_related("person").order_by("x1"))
@@ -157,7 +154,7 @@ def photo_detail(request, pk):
 @login_required
 @require_POST
 def photo_delete(request, pk):
-    photo = get_photo(request.user, pk)
+    photo = get_photo_for_user(request.user, pk)
     services.delete_photos(request.user, Photo.objects.filter(pk=photo.pk))
     messages.success(request, "The photo and everything derived from it were deleted.")
     return redirect("photos:library")
@@ -166,7 +163,8 @@ def photo_delete(request, pk):
 @login_required
 @require_POST
 def delete_selected(request):
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:10_000]
+    # Ids that are not ids ("abc", "²", too large) are dropped: they name no photo of yours.
+    ids = parse_ids(request.POST.getlist("ids"), limit=10_000)
     if not ids:
         messages.error(request, "Select at least one photo to delete.")
         return redirect("photos:library")
@@ -282,7 +280,7 @@ def _upload_post(request):
 def photo_media(request, pk, kind):
     if kind not in media.KINDS:
         raise Http404("No such file kind.")
-    return media.serve(request, get_photo(request.user, pk), kind)
+    return media.serve(request, get_photo_for_user(request.user, pk), kind)
 
 
 @require_GET

@@ -1,0 +1,24 @@
+"""The owner-scoped fetchers of photos' models, used by the pages and the API alike.
+
+Each returns the user's own object or raises Http404, for anyone else's id and for an id
+that is not one (project.lookups). `queryset` lets a caller add select_related or
+annotations; the owner filter is applied on top of it whatever it is.
+"""
+
+from photos.models import Face, Person, Photo
+from project.lookups import get_or_404
+
+
+def get_photo_for_user(user, pk, queryset=None) -> Photo:
+    queryset = Photo.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "photo")
+
+
+def get_person_for_user(user, pk, queryset=None) -> Person:
+    queryset = Person.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "person")
+
+
+def get_face_for_user(user, pk, queryset=None) -> Face:
+    queryset = Face.objects.select_related("person") if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "face")
