@@ -3,7 +3,6 @@
 The endpoints call the same consent functions and services as the privacy page.
 """
 
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,7 +14,8 @@ from rest_framework.response import Response
 
 from accounts.models import Device
 from privacy import consent, services
-from privacy.models import Channel, ExportJob, ExportStatus, ProcessingRecord
+from privacy.fetchers import get_export_for_user
+from privacy.models import Channel, ExportStatus, ProcessingRecord
 from privacy.serializers import (
     AccountDeletedResponseSerializer,
     ConsentChangeSerializer,
@@ -106,7 +106,11 @@ class AnalysisFilters(serializers.Serializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("photo", OpenApiTypes.INT64, description="Only this photo's records"),
+        OpenApiParameter(
+            "photo",
+            OpenApiTypes.INT64,
+            description="Only this photo's records (404 if the user has none for it)",
+        ),
         OpenApiParameter("step", OpenApiTypes.STR, description="Only this step"),
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="Started at or after"),
         OpenApiParameter("until", OpenApiTypes.DATETIME, description="Started at or before"),
@@ -126,15 +130,12 @@ class AnalysisLog(generics.ListAPIView):
         user = self.request.user
         records = ProcessingRecord.objects.for_user(user).order_by("-started_at", "-id")
         if "photo" in data:
-            photo_id = data["photo"]
-            from photos.models import Photo
-
-            # Another user's photo id is a 404, as everywhere; a deleted photo of the user's
-            # still has its records (photo_ref is kept).
-            mine = Photo.objects.filter(owner=user, pk=photo_id).exists()
-            if not mine and not records.filter(photo_ref=photo_id).exists():
-                raise NotFound("No such photo of yours.")
-            records = records.filter(photo_ref=photo_id)
+            # The records are the user's own, and keep the photo's reference after the photo
+            # is deleted: a photo with no record of theirs (anyone else's photo among them)
+            # is a 404, as everywhere, without privacy asking photos whose photo it is.
+            records = records.filter(photo_ref=data["photo"])
+            if not records.exists():
+                raise NotFound("No analysis record of a photo of yours with this id.")
         if "step" in data:
             records = records.filter(step=data["step"])
         if "since" in data:
@@ -173,10 +174,6 @@ def _export_status(request, job):
     return export_status_data(job, url)
 
 
-def _user_export(request, pk) -> ExportJob:
-    return get_object_or_404(ExportJob.objects.filter(user=request.user), pk=pk)
-
-
 @extend_schema(
     request=None,
     responses={202: ExportCreatedSerializer, 401: ERRORS[401]},
@@ -195,7 +192,9 @@ def export_create(request):
 )
 @api_view(["GET"])
 def export_detail(request, pk):
-    return Response(ExportStatusSerializer(_export_status(request, _user_export(request, pk))).data)
+    return Response(
+        ExportStatusSerializer(_export_status(request, get_export_for_user(request.user, pk))).data
+    )
 
 
 @extend_schema(
@@ -209,14 +208,14 @@ def export_detail(request, pk):
 )
 @api_view(["GET"])
 def export_download(request, pk):
-    job = _user_export(request, pk)
+    job = get_export_for_user(request.user, pk)
     if services.export_is_expired(job):
         return error(
             "This download link has expired. Request a new export.", "expired", status.HTTP_410_GONE
         )
     if job.status != ExportStatus.READY or not job.file:
         return error("This export is not ready yet.", "not_ready", status.HTTP_404_NOT_FOUND)
-    return export_file_response(job)
+    return export_file_response(request, job)
 
 
 @extend_schema(

@@ -1,19 +1,20 @@
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from privacy import consent, services
+from privacy.fetchers import get_export_for_user
 from privacy.models import (
     Channel,
     ConsentEvent,
@@ -26,6 +27,8 @@ from privacy.models import (
     RetentionRequest,
     Scope,
 )
+from project.files import private_file_response
+from project.lookups import parse_id
 
 LOG_PAGE_SIZE = 50
 HISTORY_LIMIT = 100
@@ -37,11 +40,6 @@ def _terms_by_scope():
     for t in ConsentTerms.objects.filter(published_at__isnull=False).order_by("scope", "-version"):
         terms.setdefault(t.scope, t)
     return terms
-
-
-def _user_export(user, pk) -> ExportJob:
-    """The one owner-scoped fetcher of exports: anyone else's id is a 404."""
-    return get_object_or_404(ExportJob, user=user, pk=pk)
 
 
 @login_required
@@ -82,11 +80,13 @@ def onboarding(request):
 
 
 def _log_filters(request):
-    """The analysis log's filters from the query string; bad values are ignored, not fatal."""
+    """The analysis log's filters from the query string; bad values are ignored, not fatal
+    (a photo id that is not one, "²" or too large, filters nothing rather than failing)."""
     raw = {k: request.GET.get(k, "").strip() for k in ("photo", "step", "since", "until")}
     filters = {}
-    if raw["photo"].isdigit():
-        filters["photo_ref"] = int(raw["photo"])
+    photo = parse_id(raw["photo"])
+    if photo is not None:
+        filters["photo_ref"] = photo
     if raw["step"]:
         filters["step"] = raw["step"][:32]
     tz = timezone.get_current_timezone()
@@ -225,8 +225,6 @@ def retention(request):
         else:
             messages.success(request, "Your photos stay stored, and are not processed.")
         return redirect("privacy:index")
-    from django.conf import settings
-
     context = {
         "page": "privacy",
         "granted": consent.allows(user, Scope.CLOUD_PROCESSING),
@@ -266,12 +264,12 @@ def export_start(request):
 
 @login_required
 def export_status(request, pk):
-    job = _user_export(request.user, pk)
+    job = get_export_for_user(request.user, pk)
     url = reverse("privacy:export-download", args=[job.pk])
     return JsonResponse(export_status_data(job, url))
 
 
-def export_file_response(job: ExportJob):
+def export_file_response(request, job: ExportJob):
     """The ZIP, or 410 once the link lifetime is over (and 404 while not built)."""
     if services.export_is_expired(job):
         return HttpResponse(
@@ -281,20 +279,19 @@ def export_file_response(job: ExportJob):
         )
     if job.status != ExportStatus.READY or not job.file:
         return HttpResponse("This export is not ready.", status=404, content_type="text/plain")
-    handle = default_storage.open(job.file.name, "rb")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        request,
+        job.file.name,
+        "application/zip",
         filename=f"camroll-export-{job.created_at:%Y-%m-%d}.zip",
-        content_type="application/zip",
+        as_attachment=True,
+        max_age=None,  # a whole account's data: never kept in a cache
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 def export_download(request, pk):
-    return export_file_response(_user_export(request.user, pk))
+    return export_file_response(request, get_export_for_user(request.user, pk))
 
 
 # --- Deletions --------------------------------------------------------------------------
@@ -354,9 +351,7 @@ def _counts_for(kind, user):
 @login_required
 def delete(request, kind):
     if kind not in DELETIONS:
-        from django.http import Http404
-
-        raise Http404
+        raise Http404("No such deletion.")
     user = request.user
     info = DELETIONS[kind]
     error = ""

@@ -3,7 +3,6 @@ on-demand generation. Everything is scoped to request.user; another user's id is
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,6 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from project.api import ErrorSerializer  # the one {detail, code} component
 from suggestions import services, tasks
+from suggestions.fetchers import get_suggestion_for_user
 from suggestions.models import Kind, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
     GenerateQueuedSerializer,
@@ -21,6 +21,7 @@ from suggestions.serializers import (
     SuggestionFilterSerializer,
     SuggestionSerializer,
 )
+from suggestions.views import image_response
 
 ERRORS = {401: OpenApiResponse(ErrorSerializer, description="Not authenticated")}
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such suggestion of yours")}
@@ -37,6 +38,14 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = SuggestionSerializer
     pagination_class = SuggestionPagination
     queryset = Suggestion.objects.none()  # for the schema's path types; see get_queryset
+
+    def get_object(self):
+        # The pages' fetcher: anyone else's id and an id that is not one are the same 404.
+        suggestion = get_suggestion_for_user(
+            self.request.user, self.kwargs.get("pk"), self.get_queryset()
+        )
+        self.check_object_permissions(self.request, suggestion)
+        return suggestion
 
     def get_queryset(self):
         qs = Suggestion.objects.for_owner(self.request.user)
@@ -107,16 +116,7 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     @action(detail=True, methods=["get"], url_path="image")
     def image(self, request, pk=None):
-        suggestion = self.get_object()
-        if not suggestion.image:
-            raise Http404("This suggestion has no image.")
-        try:
-            handle = suggestion.image.open("rb")
-        except FileNotFoundError:
-            raise Http404("The image is missing from storage.") from None
-        response = FileResponse(handle, content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return image_response(request, self.get_object())
 
     @extend_schema(
         request=GenerateSerializer,

@@ -2,20 +2,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Min
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from project.files import private_file_response
 from suggestions import services, tasks
+from suggestions.fetchers import get_album_for_user, get_suggestion_for_user
 from suggestions.models import Album, Kind, Suggestion
 
 FEED_SIZE = 60
-
-
-def get_suggestion(user, pk) -> Suggestion:
-    """The one owner-scoped fetcher: anyone else's suggestion is a 404."""
-    return get_object_or_404(Suggestion.objects.for_owner(user), pk=pk)
 
 
 def feed_queryset(user, kind: str | None = None):
@@ -44,7 +41,7 @@ def feed(request):
 @login_required
 @require_GET
 def detail(request, pk):
-    suggestion = get_suggestion(request.user, pk)
+    suggestion = get_suggestion_for_user(request.user, pk)
     photos = suggestion.photos.order_by("suggestionphoto__position")
     return render(
         request,
@@ -62,27 +59,27 @@ def detail(request, pk):
 @require_GET
 def image(request, pk):
     """The rendered image, to its owner only; `?download=1` saves it as a file."""
-    suggestion = get_suggestion(request.user, pk)
+    suggestion = get_suggestion_for_user(request.user, pk)
+    return image_response(request, suggestion, as_attachment=bool(request.GET.get("download")))
+
+
+def image_response(request, suggestion: Suggestion, *, as_attachment: bool = False):
+    """The rendered JPEG of a suggestion already fetched for its owner (page and API)."""
     if not suggestion.image:
         raise Http404("This suggestion has no image.")
-    try:
-        handle = suggestion.image.open("rb")
-    except FileNotFoundError:
-        raise Http404("The image is missing from storage.") from None
-    response = FileResponse(
-        handle,
-        content_type="image/jpeg",
-        as_attachment=bool(request.GET.get("download")),
+    return private_file_response(
+        request,
+        suggestion.image.name,
+        "image/jpeg",
         filename=f"{suggestion.kind}-{suggestion.pk}.jpg",
+        as_attachment=as_attachment,
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @login_required
 @require_POST
 def save(request, pk):
-    suggestion = get_suggestion(request.user, pk)
+    suggestion = get_suggestion_for_user(request.user, pk)
     album = services.save(suggestion)
     messages.success(request, f"Saved to your albums as “{album.title}”.")
     return redirect("suggestions:detail", pk=suggestion.pk)
@@ -91,7 +88,7 @@ def save(request, pk):
 @login_required
 @require_POST
 def dismiss(request, pk):
-    suggestion = get_suggestion(request.user, pk)
+    suggestion = get_suggestion_for_user(request.user, pk)
     services.dismiss(suggestion)
     messages.success(request, "Dismissed. It will not be proposed again.")
     return redirect("suggestions:feed")
@@ -127,7 +124,7 @@ def albums(request):
 @login_required
 @require_GET
 def album(request, pk):
-    item = get_object_or_404(Album.objects.filter(owner=request.user), pk=pk)
+    item = get_album_for_user(request.user, pk)
     photos = item.photos.order_by("-taken_at", "-id")
     return render(
         request, "suggestions/album.html", {"album": item, "photos": photos, "page": "suggestions"}
