@@ -5,10 +5,13 @@ import tempfile
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from photos.models import MediaType, Photo
 from privacy import consent
 from privacy.models import Scope
 
 
+# It lives in photos, not privacy: it lists photos (privacy knows no other app's models) and
+# asks privacy only whose consent allows training.
 class Command(BaseCommand):
     help = (
         "Write the manifest of training-eligible photos: only photos whose owners have "
@@ -24,8 +27,6 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, dry_run=False, **options):
         if not output and not dry_run:
             raise CommandError("Give --output FILE (or --dry-run).")
-        from photos.models import MediaType, Photo
-
         owners = consent.users_allowing(Scope.AI_TRAINING)
         photos = (
             Photo.objects.filter(owner__in=owners, media_type=MediaType.PHOTO)
