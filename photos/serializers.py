@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from photos import media
+from photos.ingest import IngestError, parse_time
 from photos.models import Photo, Theme
 
 # Null until the file exists (derivatives are made by the worker).
@@ -102,8 +103,6 @@ class PhotoFilterSerializer(serializers.Serializer):
     theme = serializers.ChoiceField(required=False, choices=Theme.choices)
 
     def _time(self, value, field):
-        from photos.ingest import IngestError, parse_time
-
         try:
             return parse_time(value)
         except IngestError:

@@ -3,13 +3,12 @@ their themes, people and place."""
 
 from datetime import timedelta
 
+from photos.models import Theme
 from suggestions.kinds.base import Proposal, SuggestionKind, format_range, register
 from suggestions.lib.events import bursts
 
 
 def theme_titles():
-    from photos.models import Theme
-
     return dict(Theme.choices)
 
 
