@@ -1,15 +1,12 @@
 """Photo verbs that change several rows. Filled in by the library and analysis work."""
 
-import logging
-
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from photos.models import Face, Person, Photo
-
-log = logging.getLogger(__name__)
+from photos.signals import photos_deleting
+from privacy.files import delete_files_on_commit
 
 
 @transaction.atomic
@@ -22,8 +19,7 @@ def delete_face_data(user) -> dict[str, int]:
     Person.objects.filter(owner=user).update(cover_face=None)
     faces.delete()
     Person.objects.filter(owner=user).delete()
-    if crops:
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in crops])
+    delete_files_on_commit(crops)
     return {"faces": face_count, "embeddings": face_count, "people": people_count}
 
 
@@ -39,11 +35,10 @@ def delete_photos(owner, photos) -> int:
 
     Rows (faces, tags, themes, steps, suggestion links) cascade in the database; the files
     (original, derivatives, poster, face crops) are removed after commit, so a rollback
-    never leaves a row pointing at a deleted file. Returns the number of photos deleted.
-    Safe for very large selections: works in chunks.
+    never leaves a row pointing at a deleted file. The apps above hear `photos_deleting`
+    first (suggestions drops the images rendered from these photos). Returns the number of
+    photos deleted. Safe for very large selections: works in chunks.
     """
-    from suggestions.models import Suggestion
-
     ids = list(photos.filter(owner=owner).values_list("pk", flat=True))
     files: list[str] = []
     for start in range(0, len(ids), DELETE_CHUNK):
@@ -56,16 +51,11 @@ def delete_photos(owner, photos) -> int:
             faces = Face.objects.filter(photo__in=chunk)
             files.extend(faces.exclude(crop="").values_list("crop", flat=True))
             people = set(faces.exclude(person=None).values_list("person_id", flat=True))
-            # A collage or recap rendered from a deleted photo still shows it: the rendered
-            # image goes too (the suggestion keeps its other photos and can be re-rendered).
-            rendered = Suggestion.objects.filter(owner=owner, photos__in=chunk).exclude(image="")
-            files.extend(set(rendered.values_list("image", flat=True)))
-            Suggestion.objects.filter(pk__in=rendered.values("pk")).update(image="")
+            photos_deleting.send(sender=Photo, user=owner, photo_ids=chunk)
             selected.delete()
             if people:
                 _recount_faces(people)
-            batch = list(files)
-            transaction.on_commit(lambda names=batch: _remove_files(names))
+            delete_files_on_commit(files)
             files.clear()
     return len(ids)
 
@@ -79,11 +69,3 @@ def _recount_faces(person_ids) -> None:
         .values("n")
     )
     Person.objects.filter(pk__in=person_ids).update(face_count=Coalesce(Subquery(counts), 0))
-
-
-def _remove_files(names) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # a file that cannot be removed now is logged, not fatal
-            log.exception("Could not delete %s", name)

@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.admin import UserAdmin as AccountsUserAdmin
+from accounts.models import User
+from privacy import services
 from privacy.models import (
     AccessLog,
     ConsentEvent,
@@ -103,7 +108,6 @@ class ProcessingRecordAdmin(ReadOnlyAdmin):
     list_filter = ("step", "outcome")
     list_select_related = ("user",)
     search_fields = ("user__username",)
-    exclude = ("photo",)
     date_hierarchy = "started_at"
 
 
@@ -129,3 +133,38 @@ class RetentionRequestAdmin(ReadOnlyAdmin):
     list_display = ("user", "choice", "requested_at", "purge_after", "purged_at")
     list_filter = ("choice",)
     list_select_related = ("user",)
+
+
+# The user admin lives in accounts, which knows nothing of erasure; privacy (one layer up)
+# registers it again with the one erasure path for the delete page and the bulk action.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(AccountsUserAdmin):
+    """Deleting an account here is the same erasure as on the privacy page: every file
+    (originals, derivatives, crops, renders, exports) and every row of the user goes."""
+
+    def delete_model(self, request, obj):
+        services.delete_account(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in list(queryset):
+            services.delete_account(user)
+
+    def log_deletions(self, request, queryset):
+        # The admin's history would keep the username (object_repr) and id after erasure:
+        # it keeps only that this staff member erased an account, and when.
+        content_type = ContentType.objects.get_for_model(User)
+        return LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    user_id=request.user.pk,
+                    content_type=content_type,
+                    object_id=None,
+                    object_repr="an account (erased)",
+                    action_flag=DELETION,
+                )
+                for _user in queryset
+            ]
+        )

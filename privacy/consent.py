@@ -11,11 +11,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
+from privacy import signals
 from privacy.models import (
     Channel,
     ConsentAction,
     ConsentEvent,
     ConsentTerms,
+    RetentionRequest,
     Scope,
 )
 
@@ -164,9 +166,10 @@ def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> Conse
         device=device,
         terms_version=terms.version,
     )
-    from privacy import services
-
-    services.on_granted(user, scope)
+    if scope == Scope.CLOUD_PROCESSING:
+        # Granting cloud processing again cancels a purge that has not happened yet.
+        RetentionRequest.objects.filter(user=user, purged_at__isnull=True).delete()
+    signals.consent_granted.send(sender=ConsentEvent, user=user, scope=scope)
     return event
 
 
@@ -182,7 +185,6 @@ def revoke(
     if last is None or last.action != ConsentAction.GRANT:
         raise ConsentError(f"{scope!r} is not granted, so it cannot be revoked.", "not_granted")
     event = _record(user, scope, ConsentAction.REVOKE, channel=channel, device=device, note=note)
-    from privacy import services  # the consequences of a revocation live with the services
-
-    services.on_revoked(user, scope)
+    # The apps above act now (face data deleted, suggestions withdrawn), in this transaction.
+    signals.consent_revoked.send(sender=ConsentEvent, user=user, scope=scope)
     return event

@@ -151,6 +151,12 @@ class AdminAccessLogMiddleware:
                 pk = obj.pk if obj is not None else object_id
                 entries = [(s, "viewed", f"{label} {pk}") for s in _subjects(model, [pk])]
         actor = request.user
+        # A user the request deleted (the admin's user delete) has no log left to write to:
+        # the erasure took their access log with the account, and the admin's own history
+        # keeps that staff deleted an account (privacy.admin.UserAdmin.log_deletions).
+        subjects = {subject for subject, _action, _what in entries}
+        alive = set(get_user_model().objects.filter(pk__in=subjects).values_list("pk", flat=True))
+        entries = [entry for entry in entries if entry[0] in alive]
         AccessLog.objects.bulk_create(
             [
                 AccessLog(

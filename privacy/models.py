@@ -121,14 +121,8 @@ class ProcessingRecord(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="processing_records"
     )
-    # Kept (as the id and name) after the photo is deleted, so the log stays truthful.
-    photo = models.ForeignKey(
-        "photos.Photo",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="processing_records",
-    )
+    # The photo's id and name, not a foreign key: privacy knows no other app's models, and
+    # the log stays truthful after the photo is deleted.
     photo_ref = models.PositiveBigIntegerField(null=True, blank=True)
     photo_name = models.CharField(max_length=255, blank=True)
     step = models.CharField(max_length=32)
@@ -149,6 +143,8 @@ class ProcessingRecord(models.Model):
             # The privacy page's log, newest first, filtered by step or date.
             models.Index(fields=["user", "-started_at"], name="processing_user_time"),
             models.Index(fields=["user", "step", "-started_at"], name="processing_user_step"),
+            # The log filtered by one photo (privacy page and API ?photo=).
+            models.Index(fields=["user", "photo_ref"], name="processing_user_photo"),
         ]
 
     def __str__(self):

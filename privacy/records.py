@@ -1,4 +1,7 @@
-"""Writing the "what was analysed" log. Every analysis step calls `record_step` once per run."""
+"""Writing the "what was analysed" log. Every analysis step calls `record_step` once per run.
+
+`photo` is any object with `pk` and `original_name` (privacy does not know photos' models):
+the log keeps the id and the name, which stay true after the photo is deleted."""
 
 from django.utils import timezone
 
@@ -21,7 +24,6 @@ def record_step(
     now = timezone.now()
     return ProcessingRecord.objects.create(
         user=user,
-        photo=photo,
         photo_ref=photo.pk if photo is not None else None,
         photo_name=(photo.original_name if photo is not None else "")[:255],
         step=step,

@@ -1,18 +1,23 @@
 """Privacy verbs that change several rows: stop-all, retention, erasure, export bookkeeping.
 
-The consent functions themselves live in privacy.consent; this module holds what follows
-from them (the consequences of a revocation) and the privacy page's destructive actions.
+The consent functions themselves live in privacy.consent (the apps above react to them
+through privacy.signals); this module holds the privacy page's destructive actions, which
+reach the other apps' data only through the personal-data registry (privacy.registry).
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import SESSION_KEY
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from privacy import consent
+from accounts.models import Device
+from privacy import consent, files, registry
 from privacy.models import (
     PROCESSING_SCOPES,
     AccessLog,
@@ -26,40 +31,6 @@ from privacy.models import (
     RetentionRequest,
     Scope,
 )
-
-
-def on_revoked(user, scope: str) -> None:
-    """Consequences of a revocation that must happen at once (not at the next job)."""
-    if scope == Scope.FACE_ANALYSIS:
-        from photos.models import AnalysisStatus, AnalysisStep, Step
-        from photos.services import delete_face_data
-
-        delete_face_data(user)
-        # The faces are gone: no photo page may still say they were found.
-        AnalysisStep.objects.filter(
-            photo__owner=user, step=Step.FACES, status=AnalysisStatus.DONE
-        ).update(
-            status=AnalysisStatus.SKIPPED,
-            message="face_analysis was revoked; faces deleted.",
-            updated_at=timezone.now(),
-        )
-    from suggestions.services import withdraw_for_scope
-
-    withdraw_for_scope(user, scope)
-
-
-def on_granted(user, scope: str) -> None:
-    """Granting cloud processing again cancels a purge that has not happened yet; granting
-    an analysis scope analyses the photos whose steps were skipped for the lack of it."""
-    from photos import pipeline
-    from photos.models import Step
-
-    if scope == Scope.CLOUD_PROCESSING:
-        RetentionRequest.objects.filter(user=user, purged_at__isnull=True).delete()
-        pipeline.requeue_skipped(user, pipeline.ANALYSIS_STEPS)
-    elif scope == Scope.FACE_ANALYSIS:
-        pipeline.requeue_skipped(user, [Step.FACES])
-
 
 # --- Stop all ---------------------------------------------------------------------------
 
@@ -134,9 +105,6 @@ def choose_retention(user, choice: str) -> RetentionRequest:
 
 def purge_due(now=None) -> int:
     """Delete the cloud copies of users whose grace period is over. Returns photos deleted."""
-    from photos.models import Photo
-    from photos.services import delete_photos
-
     now = now or timezone.now()
     total = 0
     due = RetentionRequest.objects.filter(
@@ -148,128 +116,29 @@ def purge_due(now=None) -> int:
             request.delete()
             continue
         with transaction.atomic():
-            total += delete_photos(request.user, Photo.objects.for_owner(request.user))
+            total += erase_uploads(request.user).get("photos", 0)
             RetentionRequest.objects.filter(pk=request.pk).update(purged_at=timezone.now())
     return total
 
 
 # --- Counts and erasure -----------------------------------------------------------------
+# Every way a user's data disappears comes through here, and from here through the
+# personal-data providers the apps registered (privacy.registry).
 
 
 def derived_counts(user) -> dict[str, int]:
-    from photos.models import Face, Person, Photo, PhotoTheme, Tag
-    from suggestions.models import Album, Suggestion
-
-    faces = Face.objects.filter(owner=user).count()
-    return {
-        "faces": faces,
-        "embeddings": faces,
-        "people": Person.objects.filter(owner=user).count(),
-        "tags": Tag.objects.filter(photo__owner=user).count(),
-        "themes": PhotoTheme.objects.filter(owner=user).count(),
-        "suggestions": Suggestion.objects.filter(owner=user).count(),
-        "albums": Album.objects.filter(owner=user).count(),
-        "photos_kept": Photo.objects.filter(owner=user).count(),
-    }
-
-
-def _delete_files_on_commit(names) -> None:
-    names = [n for n in names if n]
-    if names:
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in names])
-
-
-@transaction.atomic
-def delete_derived_data(user) -> dict[str, int]:
-    """Everything computed from the photos (photos kept); nothing then claims they are analysed.
-
-    The "what was analysed" log stays: it is the record of what happened, and goes with
-    the account.
-    """
-    from photos.models import AnalysisStatus, AnalysisStep, Photo, PhotoTheme, Step, Tag
-    from photos.services import delete_face_data
-    from suggestions.models import Album, Suggestion
-
-    face_counts = delete_face_data(user)
-    tags, _ = Tag.objects.filter(photo__owner=user).delete()
-    themes, _ = PhotoTheme.objects.filter(owner=user).delete()
-    albums = Album.objects.filter(owner=user)
-    album_count = albums.count()
-    albums.delete()
-    suggestions = Suggestion.objects.filter(owner=user)
-    images = list(suggestions.exclude(image="").values_list("image", flat=True))
-    suggestion_count = suggestions.count()
-    suggestions.delete()
-    _delete_files_on_commit(images)
-    photos = Photo.objects.filter(owner=user)
-    # Thumbnails are how the library shows the photo, not analysis: they stay.
-    AnalysisStep.objects.filter(photo__owner=user).exclude(step=Step.DERIVATIVES).update(
-        status=AnalysisStatus.SKIPPED,
-        message="Results deleted at your request.",
-        updated_at=timezone.now(),
-    )
-    photos.update(
-        analysis_status=AnalysisStatus.SKIPPED,
-        sharpness=None,
-        exposure=None,
-        quality_score=None,
-        phash="",
-        duplicate_group=None,
-    )
-    return {
-        **face_counts,
-        "tags": tags,
-        "themes": themes,
-        "suggestions": suggestion_count,
-        "albums": album_count,
-        "photos_kept": photos.count(),
-    }
+    """What "delete the analysis" deletes (and keeps)."""
+    return registry.merge(p.counts(user, derived=True) for p in registry.providers())
 
 
 def photo_counts(user) -> dict[str, int]:
-    from django.db.models import Sum
+    """What "delete all my photos" and the retention purge delete: every provider's data."""
+    return registry.merge(p.counts(user) for p in registry.providers())
 
-    from photos.models import Photo
 
-    agg = Photo.objects.filter(owner=user).aggregate(n=Count("id"), size=Sum("file_size"))
-    counts = derived_counts(user)
+def own_counts(user) -> dict[str, int]:
+    """What privacy and accounts themselves hold, which only goes with the account."""
     return {
-        "photos": agg["n"] or 0,
-        "bytes": agg["size"] or 0,
-        "faces": counts["faces"],
-        "tags": counts["tags"],
-        "suggestions": counts["suggestions"],
-    }
-
-
-def delete_all_photos(user) -> dict[str, int]:
-    from photos.models import Photo
-    from photos.services import delete_photos
-
-    before = photo_counts(user)
-    with transaction.atomic():
-        deleted = delete_photos(user, Photo.objects.for_owner(user))
-    return {
-        "photos": deleted,
-        "bytes": before["bytes"],
-        "faces": before["faces"],
-        "tags": before["tags"],
-    }
-
-
-def account_counts(user) -> dict[str, int]:
-    from accounts.models import Device
-
-    counts = photo_counts(user)
-    derived = derived_counts(user)
-    return {
-        "photos": counts["photos"],
-        "bytes": counts["bytes"],
-        "faces": derived["faces"],
-        "people": derived["people"],
-        "tags": derived["tags"],
-        "suggestions": derived["suggestions"],
-        "albums": derived["albums"],
         "devices": Device.objects.filter(user=user).count(),
         "consent_events": ConsentEvent.objects.filter(user=user).count(),
         "processing_records": ProcessingRecord.objects.filter(user=user).count(),
@@ -277,21 +146,73 @@ def account_counts(user) -> dict[str, int]:
     }
 
 
-def delete_account(user) -> dict[str, int]:
-    """The user, every row that hangs off it, and every file in storage."""
-    from photos.models import Photo
-    from photos.services import delete_photos
+def account_counts(user) -> dict[str, int]:
+    return {**photo_counts(user), **own_counts(user)}
 
+
+def _erase(user, verb: str) -> dict[str, int]:
+    # Apps above first (registered last): their rows point at the ones below.
+    done = {p.name: getattr(p, verb)(user) for p in reversed(registry.providers())}
+    return registry.merge(done[p.name] for p in registry.providers())
+
+
+@transaction.atomic
+def delete_derived_data(user) -> dict[str, int]:
+    """Everything computed from the photos (photos kept); nothing then claims they are
+    analysed. The "what was analysed" log stays: it is the record of what happened, and
+    goes with the account."""
+    return _erase(user, "erase_derived")
+
+
+@transaction.atomic
+def erase_uploads(user) -> dict[str, int]:
+    """Every provider's data of the user (photos, their files, everything derived); the
+    account, its consent ledger, analysis log and exports stay. Returns what was there."""
+    before = photo_counts(user)
+    _erase(user, "erase_all")
+    return before
+
+
+def delete_all_photos(user) -> dict[str, int]:
+    return erase_uploads(user)
+
+
+def delete_account(user) -> dict[str, int]:
+    """The one erasure of a user: the privacy page, the API and the admin (single and bulk
+    delete) all come here. Every provider erases its rows (files after commit), then the
+    account goes with its ledger, logs, devices and exports; after commit the export ZIPs
+    and whatever is left under the user's storage folder are removed, file by file."""
     counts = account_counts(user)
+    user_id = user.pk
     with transaction.atomic():
-        delete_derived_data(user)
-        delete_photos(user, Photo.objects.for_owner(user))
-        exports = list(
-            ExportJob.objects.filter(user=user).exclude(file="").values_list("file", flat=True)
-        )
-        _delete_files_on_commit(exports)
+        _erase(user, "erase_all")
+        exports = ExportJob.objects.filter(user=user).exclude(file="")
+        files.delete_files_on_commit(exports.values_list("file", flat=True))
+        _forget_admin_history(user)
+        _end_sessions(user_id)
         user.delete()
+        transaction.on_commit(lambda: files.delete_user_folder(user_id))
     return counts
+
+
+def _forget_admin_history(user) -> None:
+    """The admin's history of the account itself names it (object_repr is the username)."""
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)
+    ).delete()
+
+
+def _end_sessions(user_id: int) -> None:
+    """Logged-in sessions hold the user's id; with database sessions, delete them. There is
+    no index from a user to their sessions, so each live session is decoded once."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    gone = [
+        s.pk
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=gone).delete()
 
 
 # --- Export -----------------------------------------------------------------------------
@@ -328,7 +249,7 @@ def expire_exports(now=None) -> int:
     count = 0
     for job in jobs:
         if job.file:
-            default_storage.delete(job.file.name)
+            files.delete_files([job.file.name])
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
         count += 1
     return count

@@ -8,12 +8,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from photos.models import Face, Person, Photo, PhotoTheme
 from privacy import consent
+from privacy.files import delete_files_on_commit
 from privacy.models import Scope
 from suggestions import render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
@@ -43,18 +43,32 @@ def withdraw_for_scope(user, scope: str) -> int:
         return 0
     if scope != Scope.FACE_ANALYSIS:
         qs = qs.exclude(state=State.SAVED)
-    images = list(qs.exclude(image="").values_list("image", flat=True))
+    delete_files_on_commit(qs.exclude(image="").values_list("image", flat=True))
     _, per_model = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
-    transaction.on_commit(lambda: _remove_files(images))
     return per_model.get(Suggestion._meta.label, 0)
 
 
-def _remove_files(names) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # a file that cannot be removed now is logged, not fatal
-            log.exception("Could not delete %s", name)
+def forget_renders_of(owner, photo_ids) -> int:
+    """A collage or recap rendered from photos being deleted still shows them: the image
+    goes (after commit); the suggestion keeps its other photos and is rendered again at the
+    next generation. Returns how many images go."""
+    rendered = Suggestion.objects.filter(owner=owner, photos__in=list(photo_ids)).exclude(image="")
+    names = set(rendered.values_list("image", flat=True))
+    delete_files_on_commit(names)
+    Suggestion.objects.filter(pk__in=rendered.values("pk")).update(image="")
+    return len(names)
+
+
+@transaction.atomic
+def erase_all(user) -> dict[str, int]:
+    """Every suggestion (with its rendered image, after commit) and album of the user."""
+    suggestions = Suggestion.objects.filter(owner=user)
+    delete_files_on_commit(suggestions.exclude(image="").values_list("image", flat=True))
+    albums = Album.objects.filter(owner=user)
+    counts = {"suggestions": suggestions.count(), "albums": albums.count()}
+    albums.delete()
+    suggestions.delete()
+    return counts
 
 
 # --- Generation ---------------------------------------------------------------------------
@@ -321,7 +335,7 @@ def dismiss(suggestion: Suggestion) -> None:
     fields = ["state"]
     if suggestion.image and suggestion.state != State.SAVED:
         name = suggestion.image.name
-        transaction.on_commit(lambda: _remove_files([name]))
+        delete_files_on_commit([name])
         suggestion.image = ""
         fields.append("image")
     suggestion.state = State.DISMISSED

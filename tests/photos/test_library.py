@@ -173,7 +173,7 @@ def test_deleting_a_photo_removes_its_files_and_everything_derived(
     face.crop.save("crop.jpg", ContentFile(b"\xff\xd8\xff crop"), save=True)
     PhotoTheme.objects.create(owner=alice, photo=photo, theme="animals")
     record = ProcessingRecord.objects.create(
-        user=alice, photo=photo, photo_ref=photo.pk, step="faces",
+        user=alice, photo_ref=photo.pk, photo_name=photo.original_name, step="faces",
         started_at=datetime.now(UTC), outcome="done",
     )  # fmt: skip
     names = [photo.original.name, photo.thumbnail.name, photo.preview.name, face.crop.name]
@@ -189,8 +189,8 @@ def test_deleting_a_photo_removes_its_files_and_everything_derived(
     assert default_storage.exists(keep.original.name)
     person.refresh_from_db()
     assert person.face_count == 0
-    record.refresh_from_db()  # the log keeps the id, loses the link
-    assert (record.photo_id, record.photo_ref) == (None, photo.pk)
+    record.refresh_from_db()  # the log keeps the id and the name of the deleted photo
+    assert (record.photo_ref, record.photo_name) == (photo.pk, photo.original_name)
 
 
 def test_files_stay_when_the_deletion_rolls_back(alice, photos_dir):

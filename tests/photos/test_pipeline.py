@@ -6,7 +6,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from photos import ml, pipeline, tasks
+from photos import ml, tasks
+from photos.analysis import queue
 from photos.models import AnalysisStatus, AnalysisStep, Face, Photo, PhotoTheme, Step, Tag
 from privacy import consent
 from privacy.models import Outcome, ProcessingRecord, Scope
@@ -49,7 +50,7 @@ def test_it_runs_every_step_and_records_each_one(alice, grant, photos_dir):
     assert Face.objects.filter(photo=photo).count() == 6
     assert photo.quality_score is not None and 0 <= photo.quality_score <= 1
     assert len(photo.phash) == 16
-    records = {r.step: r for r in ProcessingRecord.objects.filter(photo=photo)}
+    records = {r.step: r for r in ProcessingRecord.objects.filter(photo_ref=photo.pk)}
     assert set(records) == {Step.FACES, Step.SCENES, Step.QUALITY, Step.DUPLICATES}
     assert all(r.outcome == Outcome.DONE for r in records.values())
     assert records[Step.FACES].summary.startswith("6 faces detected, 6 embeddings stored")
@@ -86,7 +87,7 @@ def test_it_skips_everything_without_consent_and_ends_skipped(alice, photos_dir)
     assert set(steps.values()) == {AnalysisStatus.SKIPPED}
     assert not Tag.objects.filter(photo=photo).exists()
     assert photo.phash == "" and photo.quality_score is None
-    records = ProcessingRecord.objects.filter(photo=photo)
+    records = ProcessingRecord.objects.filter(photo_ref=photo.pk)
     assert records.count() == 4
     assert set(records.values_list("outcome", "scope_missing")) == {
         (Outcome.SKIPPED, Scope.CLOUD_PROCESSING)
@@ -104,7 +105,7 @@ def test_it_skips_faces_without_face_analysis_but_runs_the_rest(alice, grant, ph
     assert statuses(photo)[Step.FACES] == AnalysisStatus.SKIPPED
     assert not Face.objects.filter(owner=alice).exists()
     assert Tag.objects.filter(photo=photo).exists()
-    record = ProcessingRecord.objects.get(photo=photo, step=Step.FACES)
+    record = ProcessingRecord.objects.get(photo_ref=photo.pk, step=Step.FACES)
     assert (record.outcome, record.scope_missing) == (Outcome.SKIPPED, Scope.FACE_ANALYSIS)
 
 
@@ -128,7 +129,9 @@ def test_it_writes_nothing_when_consent_is_revoked_while_a_model_runs(alice, gra
     assert not PhotoTheme.objects.filter(photo=photo).exists()
     assert photo.phash == "" and photo.quality_score is None
     assert photo.analysis_status == AnalysisStatus.SKIPPED
-    outcomes = set(ProcessingRecord.objects.filter(photo=photo).values_list("outcome", flat=True))
+    outcomes = set(
+        ProcessingRecord.objects.filter(photo_ref=photo.pk).values_list("outcome", flat=True)
+    )
     assert outcomes == {Outcome.SKIPPED}
 
 
@@ -148,10 +151,10 @@ def test_it_waits_for_a_missing_model_and_resumes_when_it_is_there(
     assert step.status == AnalysisStatus.WAITING
     assert "FACE_MODEL_PACK" in step.message
     assert statuses(photo)[Step.SCENES] == AnalysisStatus.DONE
-    record = ProcessingRecord.objects.get(photo=photo, step=Step.FACES)
+    record = ProcessingRecord.objects.get(photo_ref=photo.pk, step=Step.FACES)
     assert record.outcome == Outcome.WAITING
 
-    assert pipeline.sweep()["model_back"] == 0  # still missing: nothing queued
+    assert queue.sweep()["model_back"] == 0  # still missing: nothing queued
 
     settings.FACE_MODEL_PACK = real_pack
     assert tasks.sweep_pending()["model_back"] == 1
@@ -197,7 +200,7 @@ def test_a_broker_that_is_down_leaves_the_photo_for_the_sweep(alice, photos_dir,
     settings.CELERY_TASK_ALWAYS_EAGER = False
     photo = pending_photo(alice, photos_dir / "scenes/ibm_coffee.jpg")
     with mock.patch.object(tasks.analyse_photo, "delay", side_effect=ConnectionError("down")):
-        pipeline.queue_analysis([photo.pk])
+        queue.queue_analysis([photo.pk])
     photo.refresh_from_db()
     assert photo.queued_at is None and photo.analysis_status == AnalysisStatus.PENDING
     assert AnalysisStep.objects.filter(photo=photo).count() == 5
@@ -214,10 +217,12 @@ def test_a_failed_step_is_recorded_and_can_be_retried(
     assert photo.analysis_status == AnalysisStatus.FAILED
     step = AnalysisStep.objects.get(photo=photo, step=Step.SCENES)
     assert step.status == AnalysisStatus.FAILED and "boom" in step.message
-    assert ProcessingRecord.objects.get(photo=photo, step=Step.SCENES).outcome == Outcome.FAILED
+    assert (
+        ProcessingRecord.objects.get(photo_ref=photo.pk, step=Step.SCENES).outcome == Outcome.FAILED
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert pipeline.retry_failed(Photo.objects.filter(pk=photo.pk)) == 1
+        assert queue.retry_failed(Photo.objects.filter(pk=photo.pk)) == 1
 
     photo.refresh_from_db()
     assert photo.analysis_status == AnalysisStatus.DONE
@@ -270,11 +275,11 @@ def test_it_does_not_analyse_again_when_an_unrelated_scope_is_granted(
 ):
     photo = pending_photo(alice, photos_dir / "scenes/ibm_dog.jpg")
     tasks.analyse_photo(photo.pk)
-    before = ProcessingRecord.objects.filter(photo=photo).count()
+    before = ProcessingRecord.objects.filter(photo_ref=photo.pk).count()
     assert before > 0
 
     with django_capture_on_commit_callbacks(execute=True):
         consent.grant(alice, Scope.CAMERA_ROLL_SYNC)
 
-    assert ProcessingRecord.objects.filter(photo=photo).count() == before
+    assert ProcessingRecord.objects.filter(photo_ref=photo.pk).count() == before
     assert set(statuses(photo).values()) - {AnalysisStatus.DONE} == {AnalysisStatus.SKIPPED}

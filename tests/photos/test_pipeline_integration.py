@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from photos import ml, pipeline, tasks
+from photos import ml, tasks
+from photos.analysis import queue
+from photos.analysis.media import load_media
 from photos.models import AnalysisStatus, AnalysisStep, Face, Photo, Step, Tag
 from privacy.models import Outcome, ProcessingRecord, Scope
 from tests.factories import make_photo
@@ -32,14 +34,14 @@ def test_a_worker_killed_mid_analysis_leaves_one_set_of_faces_and_tags(
     photo = make_photo(alice, photos_dir / "scenes/selfie.jpg", status=AnalysisStatus.PENDING)
     expected_faces = len(
         ml.face_model().detect(
-            pipeline.load_media(photo).frames[0].rgb[:, :, ::-1].copy(),
+            load_media(photo).frames[0].rgb[:, :, ::-1].copy(),
             min_score=0.5,
-            min_size=24 / pipeline.load_media(photo).frames[0].scale,
+            min_size=24 / load_media(photo).frames[0].scale,
         )
     )
     assert expected_faces >= 50
 
-    pipeline.queue_analysis([photo.pk])
+    queue.queue_analysis([photo.pk])
     running = AnalysisStep.objects.filter(
         photo=photo, step__in=[Step.FACES, Step.SCENES], status=AnalysisStatus.RUNNING
     )
@@ -54,7 +56,7 @@ def test_a_worker_killed_mid_analysis_leaves_one_set_of_faces_and_tags(
     # visibility timeout. The beat's sweep finds the photo stuck "running" first: make it
     # old enough and run the sweep on the worker, as beat would.
     Photo.objects.filter(pk=photo.pk).update(
-        queued_at=timezone.now() - pipeline.STALE_AFTER - timedelta(minutes=1)
+        queued_at=timezone.now() - queue.STALE_AFTER - timedelta(minutes=1)
     )
     tasks.sweep_pending.delay()
     wait_for(
@@ -68,5 +70,5 @@ def test_a_worker_killed_mid_analysis_leaves_one_set_of_faces_and_tags(
     tags = list(Tag.objects.filter(photo=photo).values_list("label", flat=True))
     assert tags and len(tags) == len(set(tags))
     for step in (Step.FACES, Step.SCENES, Step.QUALITY, Step.DUPLICATES):
-        done = ProcessingRecord.objects.filter(photo=photo, step=step, outcome=Outcome.DONE)
+        done = ProcessingRecord.objects.filter(photo_ref=photo.pk, step=step, outcome=Outcome.DONE)
         assert done.count() == 1, step

@@ -52,7 +52,6 @@ def make_analysed(photos_dir):
             for step in ("faces", "scenes"):
                 ProcessingRecord.objects.create(
                     user=user,
-                    photo=photo,
                     photo_ref=photo.pk,
                     photo_name=photo.original_name,
                     step=step,

@@ -88,9 +88,10 @@ def granted_at(user, scope, when) -> bool:
 
 
 def assert_no_record_without_consent():
-    done = ProcessingRecord.objects.filter(outcome=Outcome.DONE).select_related("user", "photo")
+    done = ProcessingRecord.objects.filter(outcome=Outcome.DONE).select_related("user")
+    photos = Photo.objects.in_bulk(list(done.values_list("photo_ref", flat=True)))
     for record in done:
-        photo = record.photo
+        photo = photos.get(record.photo_ref)
         scopes = list(STEPS[record.step])
         if photo is not None and photo.taken_at < record.started_at - OLD_AFTER:
             scopes.append(Scope.OLDER_PHOTOS)

@@ -126,7 +126,7 @@ def test_the_analysis_log_shows_each_step_with_model_times_outcome_and_summary(
 
 def test_the_analysis_log_filters_by_photo_step_and_date(alice_client, alice, make_analysed):
     photos = make_analysed(alice, 3)
-    old = ProcessingRecord.objects.filter(photo=photos[2], step="scenes").get()
+    old = ProcessingRecord.objects.filter(photo_ref=photos[2].pk, step="scenes").get()
     ProcessingRecord.objects.filter(pk=old.pk).update(
         started_at=timezone.now() - timedelta(days=10)
     )
@@ -185,7 +185,6 @@ def populate(user, photos_dir, n_photos, n_records):
         [
             ProcessingRecord(
                 user=user,
-                photo_id=ids[i % len(ids)],
                 photo_ref=ids[i % len(ids)],
                 step=("faces", "scenes", "quality")[i % 3],
                 model_name="m",

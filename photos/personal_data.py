@@ -1,0 +1,184 @@
+"""Photos' personal data for privacy's export, delete pages, retention purge and erasure:
+the originals and their derivatives, tags, themes, faces (with embeddings and crops) and
+people. Registered in PhotosConfig.ready()."""
+
+import base64
+import os
+import shutil
+import zipfile
+
+from django.core.files.storage import default_storage
+from django.db.models import Count, Prefetch, Sum
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from photos import services
+from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Photo, PhotoTheme, Step, Tag
+from privacy.export import dump_json
+from privacy.registry import PersonalData
+
+PHOTO_CHUNK = 100
+
+
+def zip_name_for(photo) -> str:
+    stem = os.path.splitext(photo.original_name or "")[0] or photo.sha256[:12]
+    safe = get_valid_filename(stem)[:80] or "photo"
+    return f"originals/{photo.pk}_{safe}.{(photo.extension or 'bin').lower()}"
+
+
+def _photo_json(photo, zip_path: str | None) -> dict:
+    return {
+        "id": photo.pk,
+        "file": zip_path,
+        "original_name": photo.original_name,
+        "sha256": photo.sha256,
+        "media_type": photo.media_type,
+        "content_type": photo.content_type,
+        "source": photo.source,
+        "file_size": photo.file_size,
+        "width": photo.width,
+        "height": photo.height,
+        "duration": photo.duration,
+        "taken_at": photo.taken_at,
+        "taken_at_offset_minutes": photo.taken_at_offset,
+        "taken_at_source": photo.taken_at_source,
+        "latitude": photo.latitude,
+        "longitude": photo.longitude,
+        "altitude": photo.altitude,
+        "camera_make": photo.camera_make,
+        "camera_model": photo.camera_model,
+        "device_asset_id": photo.device_asset_id,
+        "uploaded_at": photo.uploaded_at,
+        "analysis_status": photo.analysis_status,
+        "sharpness": photo.sharpness,
+        "exposure": photo.exposure,
+        "quality_score": photo.quality_score,
+        "phash": photo.phash,
+        "duplicate_group": photo.duplicate_group,
+        "tags": [
+            {"label": t.label, "score": t.score, "model": t.model_name} for t in photo.tags.all()
+        ],
+        "themes": [{"theme": t.theme, "score": t.score} for t in photo.themes.all()],
+        "faces": [_face_json(f, embedding=False) for f in photo.faces.all()],
+    }
+
+
+def _face_json(face, *, embedding: bool) -> dict:
+    data = {
+        "id": face.pk,
+        "photo_id": face.photo_id,
+        "box": face.box,
+        "det_score": face.det_score,
+        "person_id": face.person_id,
+        "person_name": face.person.name if face.person is not None else None,
+        "pack": face.pack,
+        "assigned_by_user": face.assigned_by_user,
+        "frame_time": face.frame_time,
+    }
+    if embedding:
+        data["landmarks"] = face.landmarks
+        data["embedding_dim"] = face.dim
+        data["embedding_float32_base64"] = base64.b64encode(bytes(face.embedding)).decode()
+    return data
+
+
+class PhotosData(PersonalData):
+    name = "photos"
+    label = "Photos, faces and people"
+    readme = """\
+originals/            every photo and video exactly as you uploaded it
+data/photos.json      metadata of every photo, with its tags, themes and faces
+data/people.json      the people grouped from your faces, with their names
+data/faces.json       every face: its box, the person, and the face embedding
+                      (float32, little-endian, base64)"""
+
+    def _derived(self, user) -> dict[str, int]:
+        faces = Face.objects.filter(owner=user).count()
+        return {
+            "faces": faces,
+            "embeddings": faces,
+            "people": Person.objects.filter(owner=user).count(),
+            "tags": Tag.objects.filter(photo__owner=user).count(),
+            "themes": PhotoTheme.objects.filter(owner=user).count(),
+        }
+
+    def counts(self, user, *, derived=False):
+        if derived:
+            return {**self._derived(user), "photos_kept": Photo.objects.for_owner(user).count()}
+        agg = Photo.objects.filter(owner=user).aggregate(n=Count("id"), size=Sum("file_size"))
+        return {"photos": agg["n"] or 0, "bytes": agg["size"] or 0, **self._derived(user)}
+
+    def export(self, user, zf, progress=None):
+        photos = Photo.objects.for_owner(user).order_by("taken_at", "id")
+        total = photos.count()
+        face_qs = Face.objects.select_related("person").order_by("x1")
+        rows = []
+        # tags, themes and faces (with their person) per chunk, not per photo.
+        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
+        for done, photo in enumerate(chunked.iterator(chunk_size=PHOTO_CHUNK), start=1):
+            path = zip_name_for(photo)
+            if default_storage.exists(photo.original.name):
+                # Already-compressed media: stored as is, not deflated again.
+                with (
+                    default_storage.open(photo.original.name, "rb") as src,
+                    zf.open(zipfile.ZipInfo(path), "w", force_zip64=True) as dst,
+                ):
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+            else:
+                path = None
+            rows.append(_photo_json(photo, path))
+            if progress is not None:
+                progress(done / max(total, 1))
+        dump_json(zf, "data/photos.json", rows)
+        dump_json(
+            zf,
+            "data/people.json",
+            [
+                {
+                    "id": p.pk,
+                    "name": p.name,
+                    "birthday": p.birthday,
+                    "hidden": p.hidden,
+                    "pack": p.pack,
+                    "face_count": p.face_count,
+                    "created_at": p.created_at,
+                }
+                for p in Person.objects.for_owner(user).order_by("id")
+            ],
+        )
+        dump_json(
+            zf,
+            "data/faces.json",
+            [
+                _face_json(f, embedding=True)
+                for f in Face.objects.filter(owner=user).select_related("person").order_by("id")
+            ],
+        )
+
+    def erase_derived(self, user):
+        counts = services.delete_face_data(user)
+        tags, _ = Tag.objects.filter(photo__owner=user).delete()
+        themes, _ = PhotoTheme.objects.filter(owner=user).delete()
+        photos = Photo.objects.filter(owner=user)
+        # Thumbnails are how the library shows the photo, not analysis: they stay.
+        AnalysisStep.objects.filter(photo__owner=user).exclude(step=Step.DERIVATIVES).update(
+            status=AnalysisStatus.SKIPPED,
+            message="Results deleted at your request.",
+            updated_at=timezone.now(),
+        )
+        photos.update(
+            analysis_status=AnalysisStatus.SKIPPED,
+            sharpness=None,
+            exposure=None,
+            quality_score=None,
+            phash="",
+            duplicate_group=None,
+        )
+        return {**counts, "tags": tags, "themes": themes, "photos_kept": photos.count()}
+
+    def erase_all(self, user):
+        counts = self.counts(user)
+        services.delete_photos(user, Photo.objects.for_owner(user))
+        # People with no face left, and faces of photos deleted meanwhile.
+        services.delete_face_data(user)
+        return counts

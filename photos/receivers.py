@@ -1,0 +1,40 @@
+"""Photos' answers to privacy's consent signals (connected in PhotosConfig.ready()).
+
+Both run inside the grant or revoke transaction; work for the worker is queued on commit.
+"""
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from photos import pipeline
+from photos.models import AnalysisStatus, AnalysisStep, Step
+from photos.services import delete_face_data
+from privacy.models import Scope
+from privacy.signals import consent_granted, consent_revoked
+
+
+@receiver(consent_revoked, dispatch_uid="photos.forget_faces")
+def forget_faces(sender, user, scope, **kwargs):
+    """face_analysis revoked: every face, embedding, crop and person goes at once, not at
+    the next job."""
+    if scope != Scope.FACE_ANALYSIS:
+        return
+    delete_face_data(user)
+    # The faces are gone: no photo page may still say they were found.
+    AnalysisStep.objects.filter(
+        photo__owner=user, step=Step.FACES, status=AnalysisStatus.DONE
+    ).update(
+        status=AnalysisStatus.SKIPPED,
+        message="face_analysis was revoked; faces deleted.",
+        updated_at=timezone.now(),
+    )
+
+
+@receiver(consent_granted, dispatch_uid="photos.requeue_skipped")
+def analyse_what_was_skipped(sender, user, scope, **kwargs):
+    """Granting an analysis scope analyses the photos whose steps were skipped for lack of
+    it (queued on commit; the worker checks consent again when it runs)."""
+    if scope == Scope.CLOUD_PROCESSING:
+        pipeline.requeue_skipped(user, pipeline.ANALYSIS_STEPS)
+    elif scope == Scope.FACE_ANALYSIS:
+        pipeline.requeue_skipped(user, [Step.FACES])

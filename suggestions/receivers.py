@@ -1,0 +1,28 @@
+"""Suggestions' answers to what privacy and photos announce (connected in
+SuggestionsConfig.ready()), so that neither of them imports suggestions."""
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from photos.signals import analysis_drained, photos_deleting
+from privacy.signals import consent_revoked
+from suggestions import services, tasks
+
+
+@receiver(consent_revoked, dispatch_uid="suggestions.withdraw")
+def withdraw(sender, user, scope, **kwargs):
+    """What used the revoked scope goes now, inside the revocation's transaction."""
+    services.withdraw_for_scope(user, scope)
+
+
+@receiver(photos_deleting, dispatch_uid="suggestions.forget_renders")
+def forget_renders(sender, user, photo_ids, **kwargs):
+    services.forget_renders_of(user, photo_ids)
+
+
+@receiver(analysis_drained, dispatch_uid="suggestions.generate")
+def generate_when_drained(sender, user, **kwargs):
+    """The owner's photos are analysed: propose suggestions, once the results are committed
+    (the task checks consent again when it runs)."""
+    user_id = user.pk
+    transaction.on_commit(lambda: tasks.generate_for_user.delay(user_id))
