@@ -149,7 +149,9 @@ def rss_mb(field: str = "VmHWM") -> float:
 def overhead(user, files: list[Path], repeat: int = 3) -> list[dict]:
     from django.conf import settings
 
-    from photos import ml, pipeline
+    from photos import ml
+    from photos.analysis import queue, runner
+    from photos.analysis.media import load_media
     from photos.models import AnalysisStatus, AnalysisStep, Step
 
     face, scene = ml.face_model(), ml.scene_model()
@@ -159,10 +161,10 @@ def overhead(user, files: list[Path], repeat: int = 3) -> list[dict]:
     rows = []
     for index, source in enumerate(files):
         photo = store_photo(user, source, 10_000 + index)
-        pipeline.ensure_steps([photo.pk])
+        queue.ensure_steps([photo.pk])
         # Thumbnails are the library's step and measured in RESULTS-library.md.
         AnalysisStep.objects.filter(photo=photo, step=Step.DERIVATIVES).update(status="done")
-        media = pipeline.load_media(photo)
+        media = load_media(photo)
         frame = media.frames[0]
 
         def raw(frame=frame):
@@ -174,7 +176,7 @@ def overhead(user, files: list[Path], repeat: int = 3) -> list[dict]:
             scene.probabilities(frame.image)
 
         def decode_and_raw(photo=photo):
-            m = pipeline.load_media(photo)
+            m = load_media(photo)
             f = m.frames[0]
             face.detect(
                 f.rgb[:, :, ::-1].copy(),
@@ -187,7 +189,7 @@ def overhead(user, files: list[Path], repeat: int = 3) -> list[dict]:
             AnalysisStep.objects.filter(photo=photo).exclude(step=Step.DERIVATIVES).update(
                 status=AnalysisStatus.PENDING
             )
-            pipeline.analyse(photo)
+            runner.analyse(photo)
 
         raw()
         full()  # warm-up: first-call costs of onnxruntime and the ORM
@@ -213,7 +215,8 @@ def _worker(workdir: str, ids: list[int], barrier, results) -> None:
     setup(Path(workdir), migrate=False)
     from django.db import connections
 
-    from photos import ml, pipeline
+    from photos import ml
+    from photos.analysis import runner
     from photos.models import Photo
 
     connections.close_all()
@@ -221,7 +224,7 @@ def _worker(workdir: str, ids: list[int], barrier, results) -> None:
     barrier.wait()
     start = time.perf_counter()
     for pk in ids:
-        pipeline.analyse(Photo.objects.select_related("owner").get(pk=pk))
+        runner.analyse(Photo.objects.select_related("owner").get(pk=pk))
     results.put(time.perf_counter() - start)
 
 

@@ -97,7 +97,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
 from django.db import models  # noqa: E402
 
-from photos import pipeline  # noqa: E402
+from photos.analysis import queue as analysis_queue  # noqa: E402
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person  # noqa: E402
 
 
@@ -106,7 +106,7 @@ def retry_failed_steps(modeladmin, request, queryset):
     photos = Photo.objects.filter(
         pk__in=queryset.values("photo_id" if queryset.model is AnalysisStep else "pk")
     )
-    count = pipeline.retry_failed(photos)
+    count = analysis_queue.retry_failed(photos)
     modeladmin.message_user(request, f"{count} photo(s) queued again.")
 
 

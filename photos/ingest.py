@@ -20,6 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+# The queue only (the task is sent by name): an upload never loads the runner or the models.
+from photos.analysis import queue as analysis_queue
 from photos.lib import probe as probe_lib
 from photos.models import Photo, Source, TakenAtSource
 from privacy import consent
@@ -354,12 +356,5 @@ def _store(photo: Photo, upload, poster_jpeg: bytes | None) -> IngestResult:
         _delete_files(written)
         raise
     pk = photo.pk
-    transaction.on_commit(lambda: _queue_analysis(pk))
+    transaction.on_commit(lambda: analysis_queue.queue_analysis([pk]))
     return IngestResult(photo, created=True)
-
-
-def _queue_analysis(pk: int) -> None:
-    # Imported late: the pipeline pulls in the ML wrappers, which the web request never needs.
-    from photos import pipeline
-
-    pipeline.queue_analysis([pk])

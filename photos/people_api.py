@@ -1,6 +1,6 @@
 """People and analysis progress for the companion app: /api/v1/people/, /processing/status/.
 
-The views call the same services as the web pages (photos.people, photos.pipeline). People
+The views call the same services as the web pages (photos.people, photos.analysis). People
 exist only while face analysis is granted: without it the list is empty and ids are 404.
 """
 

@@ -9,7 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from photos import people, pipeline
+from photos import people
+from photos.analysis import progress as analysis_progress
+from photos.analysis import queue as analysis_queue
 from photos.fetchers import get_face_for_user, get_person_for_user, get_photo_for_user
 from photos.models import Face, Person, Photo
 from privacy import consent
@@ -160,7 +162,7 @@ def face_crop(request, pk):
 @require_GET
 def progress(request):
     """The dashboard's live progress (polled by static/js/progress.js)."""
-    data = pipeline.progress(request.user)
+    data = analysis_progress.progress(request.user)
     response = JsonResponse(data)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -171,7 +173,7 @@ def progress(request):
 def retry_photo(request, pk):
     """Queue the failed steps of one photo again (the button on the photo page)."""
     photo = get_photo_for_user(request.user, pk)
-    if pipeline.retry_failed(Photo.objects.filter(pk=photo.pk)):
+    if analysis_queue.retry_failed(Photo.objects.filter(pk=photo.pk)):
         messages.success(request, "The failed steps were queued again.")
     else:
         messages.info(request, "No step of this photo has failed.")

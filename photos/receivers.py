@@ -6,7 +6,8 @@ Both run inside the grant or revoke transaction; work for the worker is queued o
 from django.dispatch import receiver
 from django.utils import timezone
 
-from photos import pipeline
+from photos.analysis import queue as analysis_queue
+from photos.analysis.steps import steps_needing
 from photos.models import AnalysisStatus, AnalysisStep, Step
 from photos.services import delete_face_data
 from privacy.models import Scope
@@ -34,7 +35,6 @@ def forget_faces(sender, user, scope, **kwargs):
 def analyse_what_was_skipped(sender, user, scope, **kwargs):
     """Granting an analysis scope analyses the photos whose steps were skipped for lack of
     it (queued on commit; the worker checks consent again when it runs)."""
-    if scope == Scope.CLOUD_PROCESSING:
-        pipeline.requeue_skipped(user, pipeline.ANALYSIS_STEPS)
-    elif scope == Scope.FACE_ANALYSIS:
-        pipeline.requeue_skipped(user, [Step.FACES])
+    steps = steps_needing(scope)
+    if steps:
+        analysis_queue.requeue_skipped(user, steps)

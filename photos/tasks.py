@@ -1,15 +1,19 @@
-"""Thin Celery tasks around photos.pipeline and photos.people (queue `ml`)."""
+"""Thin Celery tasks around photos.analysis and photos.people (queue `ml`).
+
+Web code queues `analyse_photo` by name (photos.analysis.queue) and never imports this
+module, which loads the runner and, through it, the models."""
 
 from celery import shared_task
 from django.conf import settings
 
-from photos import people, pipeline
+from photos import people
+from photos.analysis import queue, runner
 from photos.models import Photo
 
 
 @shared_task(
     acks_late=True,
-    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    autoretry_for=runner.TRANSIENT_ERRORS,
     retry_backoff=5,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -21,13 +25,13 @@ def analyse_photo(photo_id: int) -> str | None:
     photo = Photo.objects.select_related("owner").filter(pk=photo_id).first()
     if photo is None:
         return None  # deleted since it was queued
-    return pipeline.analyse(photo)
+    return runner.analyse(photo)
 
 
 # The sweep and the clustering run beside the analysis: the ml worker has the models loaded.
 @shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def sweep_pending() -> dict:
-    return pipeline.sweep()
+    return queue.sweep()
 
 
 @shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageFilter
 
-from photos import pipeline, tasks
+from photos import tasks
+from photos.analysis import queue, runner
 from photos.lib import faces as face_maths
 from photos.lib import phash as phash_lib
 from photos.lib import quality
@@ -83,12 +84,10 @@ def test_embedding_maths():
 
 def test_status_aggregation():
     done, skipped = AnalysisStatus.DONE, AnalysisStatus.SKIPPED
-    assert pipeline.aggregate(done, [done, skipped, done, done]) == done
-    assert pipeline.aggregate(done, [skipped] * 4) == skipped
-    assert (
-        pipeline.aggregate(done, [done, AnalysisStatus.WAITING, done, done]) == "waiting_for_model"
-    )
-    assert pipeline.aggregate(done, [AnalysisStatus.FAILED, AnalysisStatus.PENDING]) == "failed"
+    assert runner.aggregate(done, [done, skipped, done, done]) == done
+    assert runner.aggregate(done, [skipped] * 4) == skipped
+    assert runner.aggregate(done, [done, AnalysisStatus.WAITING, done, done]) == "waiting_for_model"
+    assert runner.aggregate(done, [AnalysisStatus.FAILED, AnalysisStatus.PENDING]) == "failed"
 
 
 # --- In the pipeline ----------------------------------------------------------------------
@@ -142,7 +141,7 @@ def test_progress_json_counts_steps_eta_and_failures(alice, alice_client, grant,
         make_photo(alice, photos_dir / "scenes/ibm_dog.jpg", status="pending", taken_at=now),
         make_photo(alice, photos_dir / "scenes/ibm_city.jpg", status="pending", taken_at=now),
     ]
-    pipeline.ensure_steps([p.pk for p in waiting])
+    queue.ensure_steps([p.pk for p in waiting])
     AnalysisStep.objects.filter(photo=waiting[1], step=Step.SCENES).update(
         status=AnalysisStatus.FAILED, message="RuntimeError: boom"
     )

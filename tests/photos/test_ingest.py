@@ -251,7 +251,7 @@ def test_it_queues_analysis_only_after_commit(
     alice, photos_dir, django_capture_on_commit_callbacks
 ):
     data = (photos_dir / "scenes/ibm_city.jpg").read_bytes()
-    with mock.patch("photos.pipeline.queue_analysis") as queue:
+    with mock.patch("photos.analysis.queue.queue_analysis") as queue:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             photo = ingest.ingest(alice, SimpleUploadedFile("c.jpg", data)).photo
         queue.assert_not_called()

@@ -10,7 +10,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from photos import pipeline, tasks
+from photos import tasks
+from photos.analysis import queue, runner
+from photos.analysis.media import load_media
+from photos.lib.decode import VIDEO_KEY_FRAMES, load_image
 from photos.models import AnalysisStatus, MediaType, PhotoTheme, Tag, Theme
 from privacy.models import Scope
 from tests.factories import make_photo
@@ -63,7 +66,7 @@ def test_the_rotated_beach_is_read_upright(alice, grant, photos_dir):
     grant(alice, Scope.CLOUD_PROCESSING)
     source = photos_dir / "scenes/dragonfly_beach.jpg"
     with open(source, "rb") as fh:
-        media = pipeline.load_image(fh)
+        media = load_image(fh)
     with Image.open(source) as raw:
         assert raw.getexif().get(0x0112) == 6
         assert (media.width, media.height) == (raw.size[1], raw.size[0])
@@ -137,12 +140,12 @@ def test_videos_are_analysed_on_key_frames(alice, grant, photos_dir):
     photo.original.save("clip.mp4", ContentFile(data), save=False)
     photo.save()
 
-    media = pipeline.load_media(photo)
-    assert 1 < len(media.frames) <= pipeline.VIDEO_KEY_FRAMES
+    media = load_media(photo)
+    assert 1 < len(media.frames) <= VIDEO_KEY_FRAMES
     assert media.frames[0].time < media.frames[-1].time
     for step in ("faces", "scenes", "quality", "duplicates"):
-        pipeline.ensure_steps([photo.pk])
-        assert pipeline.run_step(photo, step, lambda: media)
+        queue.ensure_steps([photo.pk])
+        assert runner.run_step(photo, step, lambda: media)
     themes = set(PhotoTheme.objects.filter(photo=photo).values_list("theme", flat=True))
     assert {Theme.VIDEOS, Theme.FOOD} <= themes
     assert Tag.objects.filter(photo=photo, label="pizza").exists()

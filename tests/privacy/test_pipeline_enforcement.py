@@ -9,7 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from photos import pipeline, tasks
+from photos import tasks
+from photos.analysis import queue as analysis_queue
+from photos.analysis.steps import REGISTRY
 from photos.models import AnalysisStatus, Face, Photo, PhotoTheme, Tag
 from privacy import consent, services
 from privacy.models import Outcome, ProcessingRecord, Scope
@@ -31,7 +33,7 @@ def broker():
 
 def upload(user, path):
     photo = make_photo(user, path, status=AnalysisStatus.PENDING)
-    pipeline.queue_analysis([photo.pk])
+    analysis_queue.queue_analysis([photo.pk])
     return photo
 
 
@@ -39,7 +41,7 @@ def assert_pipeline_respected_consent():
     done = ProcessingRecord.objects.filter(outcome=Outcome.DONE).select_related("user")
     assert ProcessingRecord.objects.exists()
     for record in done:
-        for scope in pipeline.STEP_SCOPES[record.step]:
+        for scope in REGISTRY[record.step].scopes:
             assert granted_at(record.user, scope, record.started_at), (
                 f"{record} at {record.started_at} without {scope}"
             )
@@ -66,7 +68,7 @@ def test_jobs_queued_before_stop_all_create_no_analysis_output(
         assert photo.analysis_status == AnalysisStatus.SKIPPED
         assert not photo.phash and photo.quality_score is None
     mine = ProcessingRecord.objects.filter(user=alice)
-    assert mine.count() == 2 * len(pipeline.ANALYSIS_STEPS)
+    assert mine.count() == 2 * len(analysis_queue.ANALYSIS_STEPS)
     assert set(mine.values_list("outcome", flat=True)) == {Outcome.SKIPPED}
     assert set(mine.values_list("scope_missing", flat=True)) == {"cloud_processing"}
     # Bob's job in the same queue ran normally.
@@ -101,7 +103,7 @@ def test_random_sequences_with_the_real_pipeline(seed, alice, photos_dir, broker
                 # A retry or the sweep: queued again, the pipeline runs what is not done.
                 ids = list(Photo.objects.filter(owner=alice).values_list("pk", flat=True))
                 if ids:
-                    pipeline.queue_analysis([rng.choice(ids)])
+                    analysis_queue.queue_analysis([rng.choice(ids)])
             elif op == "stop":
                 services.stop_all(alice)
         clock.shift(timedelta(seconds=1))

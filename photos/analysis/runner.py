@@ -1,0 +1,298 @@
+"""Running a photo's analysis steps on the worker: compute, write the files, then store.
+
+Each step runs in phases. The slow one (decoding, model inference) touches no row. Then
+the step's files (face crops) are written, still outside any transaction. Then one
+transaction locks the owner, checks consent *again*, and for every step replaces its rows,
+sets its status and writes its processing record (each step in a savepoint). So a task
+killed halfway leaves no row half-written, a step run twice leaves the same rows, a consent
+revocation that lands while a model is running wins (the revocation locks the same owner
+row, see privacy.consent), and the files of a step whose store did not commit are removed.
+"""
+
+import importlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from photos import ml, people
+from photos.analysis import media as media_files
+from photos.analysis import queue
+from photos.analysis.steps import REGISTRY, StepResult
+from photos.derivatives import make_derivatives
+from photos.models import AnalysisStatus, AnalysisStep, Photo, Step
+from photos.signals import analysis_drained
+from privacy import consent
+from privacy.models import Outcome, Scope
+from privacy.records import record_skipped, record_step
+
+log = logging.getLogger(__name__)
+
+# Transient errors worth a Celery retry with backoff (the database was busy or away).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@dataclass
+class Computed:
+    step: str
+    kind: str  # "result", "skipped", "waiting", "failed", "timeout"
+    started: object
+    result: StepResult | None = None
+    message: str = ""
+    scope: str = ""
+
+
+@cache
+def _function(path: str):
+    """A step's compute or store function from its "module:function" declaration."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def analyse(photo: Photo) -> str:
+    """Run every step of `photo` that is not done yet; returns the photo's new status.
+
+    The models run first (no transaction open); then one transaction locks the owner,
+    checks consent once more and stores every step's rows, statuses and records."""
+    rows = dict(photo.steps.values_list("step", "status"))
+    if len(rows) < len(queue.ALL_STEPS):
+        queue.ensure_steps([photo.pk])
+    todo = [step for step in queue.ALL_STEPS if rows.get(step) != AnalysisStatus.DONE]
+    if not todo:
+        return update_status(photo)
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo.pk).update(analysis_status=AnalysisStatus.RUNNING)
+        AnalysisStep.objects.filter(photo=photo, step__in=todo).update(
+            status=AnalysisStatus.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+    media = media_files.media_loader(photo)
+    # Checked once here so that no model runs without consent, and again in the write
+    # transaction, which is what decides whether anything is stored.
+    granted = granted_scopes(photo.owner_id)
+    outcomes = []
+    for step in todo:
+        if step == Step.DERIVATIVES:
+            _derivatives(photo)
+            continue
+        outcome = compute_step(photo, step, media, granted)
+        outcomes.append(outcome)
+        if outcome.kind == "timeout":
+            break  # out of time: store what is done; the remaining steps stay pending
+    if outcomes:
+        store_steps(photo, outcomes)
+    status = update_status(photo)
+    if status != AnalysisStatus.SKIPPED:
+        _on_done(photo)
+    return status
+
+
+def granted_scopes(owner_id, *, lock: bool = False) -> set[str]:
+    """The scopes the owner allows now (two queries for all of them, as consent.states).
+    With `lock`, the owner row is locked first: the same lock privacy.consent takes for a
+    grant or revocation, so whichever commits first, the other sees its result."""
+    users = get_user_model().objects.filter(pk=owner_id)
+    if lock:
+        users = users.select_for_update()
+    user = users.only("pk", "is_active").first()
+    if user is None or not user.is_active:
+        return set()
+    return {scope for scope, state in consent.states(user).items() if state.granted}
+
+
+def _missing_scope(step, granted: set[str]) -> str:
+    return next((s for s in REGISTRY[step].scopes if s not in granted), "")
+
+
+def _set_step(photo, step, status, *, message="", model_name=None) -> None:
+    fields = {"status": status, "message": message[:500], "updated_at": timezone.now()}
+    if model_name is not None:
+        fields["model_name"] = model_name[:200]
+    AnalysisStep.objects.filter(photo=photo, step=step).update(**fields)
+
+
+def _derivatives(photo) -> None:
+    """Thumbnail and preview: display, not analysis, so no consent and no record."""
+    try:
+        make_derivatives(photo)
+    except SoftTimeLimitExceeded:
+        raise
+    except TRANSIENT_ERRORS:
+        _set_step(photo, Step.DERIVATIVES, AnalysisStatus.PENDING, message="Waiting to retry.")
+        raise
+    except Exception as exc:
+        log.exception("Thumbnails failed on photo %s", photo.pk)
+        _set_step(
+            photo, Step.DERIVATIVES, AnalysisStatus.FAILED, message=f"{type(exc).__name__}: {exc}"
+        )
+    else:
+        _set_step(photo, Step.DERIVATIVES, AnalysisStatus.DONE)
+
+
+def compute_step(photo: Photo, step: str, media, granted: set[str]) -> Computed:
+    """The slow half of a step: decoding and models, no row written."""
+    started = timezone.now()
+    missing = _missing_scope(step, granted)
+    if missing:
+        return Computed(step, "skipped", started, scope=missing)
+    try:
+        result = _function(REGISTRY[step].compute)(photo, media())
+        return Computed(step, "result", started, result=result)
+    except ml.ModelMissing as exc:
+        return Computed(step, "waiting", started, message=str(exc))
+    except SoftTimeLimitExceeded:
+        message = f"Took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped."
+        return Computed(step, "timeout", started, message=message)
+    except TRANSIENT_ERRORS:
+        raise  # the task retries with backoff; nothing was written
+    except Exception as exc:
+        log.exception("Step %s failed on photo %s", step, photo.pk)
+        return Computed(step, "failed", started, message=f"{type(exc).__name__}: {exc}")
+
+
+def _write_files(photo, outcome: Computed) -> list[str]:
+    """Write a computed step's files (outside any transaction); returns the names created.
+    A storage error fails the step, as an error in its store would."""
+    if outcome.kind != "result" or not outcome.result.files:
+        return []
+    try:
+        outcome.result.saved, created = media_files.write_files(outcome.result.files)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:
+        log.exception("Writing the files of step %s failed on photo %s", outcome.step, photo.pk)
+        outcome.kind, outcome.message = "failed", f"{type(exc).__name__}: {exc}"
+        return []
+    return created
+
+
+def store_steps(photo: Photo, outcomes: list[Computed]) -> None:
+    """The files first, then the quick half: one transaction under the owner's lock, consent
+    checked again. Files written for a step whose rows did not commit are removed."""
+    owner = photo.owner
+    created: dict[str, list[str]] = {}
+    stored: set[str] = set()
+    committed = False
+    try:
+        for outcome in outcomes:
+            created[outcome.step] = _write_files(photo, outcome)
+        with transaction.atomic():
+            now_granted = granted_scopes(owner.pk, lock=True)
+            # A photo deleted meanwhile gets nothing written.
+            if Photo.objects.select_for_update().filter(pk=photo.pk).exists():
+                for outcome in outcomes:
+                    if _store(photo, owner, outcome, now_granted):
+                        stored.add(outcome.step)
+        committed = True
+    finally:
+        media_files.remove_files(
+            name
+            for step, names in created.items()
+            if not (committed and step in stored)
+            for name in names
+        )
+
+
+def _store(photo, owner, outcome: Computed, now_granted: set[str]) -> bool:
+    """One step's rows, status and record; True when its results were stored."""
+    step, started = outcome.step, outcome.started
+    kind, scope = outcome.kind, outcome.scope
+    if kind == "result":
+        scope = _missing_scope(step, now_granted)
+        kind = "skipped" if scope else "result"
+    if kind == "skipped":
+        _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{scope} is not granted.")
+        record_skipped(owner, photo, step, scope)
+        return False
+    if kind == "waiting":
+        _set_step(photo, step, AnalysisStatus.WAITING, message=outcome.message)
+        record_step(
+            owner, photo, step, outcome=Outcome.WAITING, started_at=started, summary=outcome.message
+        )
+        return False
+    if kind == "result":
+        result = outcome.result
+        try:
+            with transaction.atomic():  # a savepoint: one step's failure keeps the others
+                store = _function(REGISTRY[step].store)
+                summary, details = store(photo, result, now_granted)
+                _set_step(photo, step, AnalysisStatus.DONE, model_name=result.model_name)
+                record_step(
+                    owner,
+                    photo,
+                    step,
+                    outcome=Outcome.DONE,
+                    started_at=started,
+                    model_name=result.model_name,
+                    model_version=result.model_version,
+                    summary=summary,
+                    details=details,
+                )
+            return True
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            log.exception("Storing step %s failed on photo %s", step, photo.pk)
+            outcome.message = f"{type(exc).__name__}: {exc}"
+    _set_step(photo, step, AnalysisStatus.FAILED, message=outcome.message)
+    record_step(
+        owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=outcome.message
+    )
+    return False
+
+
+def run_step(photo: Photo, step: str, media, granted: set[str] | None = None) -> bool:
+    """Run one step on its own (compute, then store); False when the task ran out of time."""
+    if step == Step.DERIVATIVES:
+        _derivatives(photo)
+        return True
+    if granted is None:
+        granted = granted_scopes(photo.owner_id)
+    outcome = compute_step(photo, step, media, granted)
+    store_steps(photo, [outcome])
+    return outcome.kind != "timeout"
+
+
+def aggregate(derivatives: str, analysis: list[str]) -> str:
+    """The photo's status from its steps' statuses."""
+    statuses = {derivatives, *analysis}
+    for status in (
+        AnalysisStatus.RUNNING,
+        AnalysisStatus.FAILED,
+        AnalysisStatus.WAITING,
+        AnalysisStatus.PENDING,
+    ):
+        if status in statuses:
+            return status
+    # Thumbnails alone are not analysis: a photo with every analysis step skipped is skipped.
+    return AnalysisStatus.DONE if AnalysisStatus.DONE in analysis else AnalysisStatus.SKIPPED
+
+
+def update_status(photo) -> str:
+    rows = dict(photo.steps.values_list("step", "status"))
+    analysis = [rows.get(step, AnalysisStatus.PENDING) for step in queue.ANALYSIS_STEPS]
+    derivatives = rows.get(Step.DERIVATIVES, AnalysisStatus.PENDING)
+    status = aggregate(derivatives, analysis)
+    Photo.objects.filter(pk=photo.pk).update(analysis_status=status)
+    photo.analysis_status = status
+    return status
+
+
+def _on_done(photo) -> None:
+    """When the owner's queue has drained: group new faces, and tell the apps above
+    (suggestions proposes new ones) through photos.signals.analysis_drained."""
+    busy = (
+        Photo.objects.for_owner(photo.owner)
+        .filter(analysis_status__in=[AnalysisStatus.PENDING, AnalysisStatus.RUNNING])
+        .exists()
+    )
+    if busy:
+        return
+    if consent.allows(photo.owner, Scope.FACE_ANALYSIS):
+        people.cluster_user(photo.owner)
+    analysis_drained.send(sender=Photo, user=photo.owner)
