@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
-from privacy import services
+from privacy import registry, services
 from privacy.models import (
     AccessLog,
     ConsentEvent,
@@ -15,6 +15,7 @@ from privacy.models import (
     ProcessingRecord,
     RetentionRequest,
 )
+from privacy.views import COUNT_LABELS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -144,6 +145,28 @@ admin.site.unregister(User)
 class UserAdmin(AccountsUserAdmin):
     """Deleting an account here is the same erasure as on the privacy page: every file
     (originals, derivatives, crops, renders, exports) and every row of the user goes."""
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation lists what the erasure deletes, with counts, instead of Django's
+        walk of the foreign keys: that walk would ask for delete permissions nobody has
+        (the consent ledger and the logs are read-only in the admin) and would not show
+        the files."""
+        to_delete, totals = [], {}
+        for user in objs:
+            counts = services.account_counts(user)
+            # Django's nested form: an item, then the list of what hangs off it.
+            to_delete += [
+                f"User: {user}",
+                [
+                    f"{(COUNT_LABELS.get(key) or registry.count_label(key)).capitalize()}: {value}"
+                    for key, value in counts.items()
+                ],
+            ]
+            for key, value in counts.items():
+                label = COUNT_LABELS.get(key) or registry.count_label(key)
+                totals[label] = totals.get(label, 0) + value
+        totals = {"users": len(objs), **totals}
+        return to_delete, totals, set(), []
 
     def delete_model(self, request, obj):
         services.delete_account(obj)

@@ -20,6 +20,7 @@ class PersonalData:
     name = ""  # unique, e.g. "photos"
     label = ""  # for people, e.g. "Photos, faces and people"
     readme = ""  # lines of the export's README.txt describing the files export() writes
+    count_labels: dict[str, str] = {}  # {count key: "what it counts"} for the delete pages
 
     def counts(self, user, *, derived: bool = False) -> dict[str, int]:
         """What the app holds about `user`; with derived=True, what erase_derived would
@@ -60,6 +61,14 @@ def unregister(name: str) -> None:
 def providers() -> list[PersonalData]:
     """In registration order, which is INSTALLED_APPS order: lower apps first."""
     return list(_providers.values())
+
+
+def count_label(key: str) -> str:
+    """How the delete pages name a count key a provider reports."""
+    for provider in _providers.values():
+        if key in provider.count_labels:
+            return provider.count_labels[key]
+    return key.replace("_", " ")
 
 
 def merge(results) -> dict[str, int]:

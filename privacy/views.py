@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from privacy import consent, services
+from privacy import consent, registry, services
 from privacy.fetchers import get_export_for_user
 from privacy.models import (
     Channel,
@@ -337,7 +337,7 @@ COUNT_LABELS = {
 
 
 def _labelled(counts: dict) -> list[tuple[str, int]]:
-    return [(COUNT_LABELS.get(k, k), v) for k, v in counts.items()]
+    return [(COUNT_LABELS.get(k) or registry.count_label(k), v) for k, v in counts.items()]
 
 
 def _counts_for(kind, user):
