@@ -153,7 +153,6 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.device, w.token = Device.issue(user, f"{marker} phone")
     w.record = ProcessingRecord.objects.create(
         user=user,
-        photo=w.photo,
         photo_ref=w.photo.pk,
         photo_name=w.photo.original_name,
         step=Step.FACES,
