@@ -9,11 +9,14 @@ from collections import defaultdict
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
 from photos.lib import faces as face_maths
 from photos.models import Face, FaceRejection, Person
+from privacy import consent
+from privacy.models import Scope
 
 
 class PeopleError(ValueError):
@@ -146,11 +149,6 @@ def cluster_user(user) -> dict[str, int]:
 
 def cluster_all() -> dict[str, int]:
     """Every user with faces that joined nobody (and face analysis still granted)."""
-    from django.contrib.auth import get_user_model
-
-    from privacy import consent
-    from privacy.models import Scope
-
     totals = {"users": 0, "assigned": 0, "people": 0}
     user_ids = Face.objects.filter(person=None).order_by().values_list("owner_id", flat=True)
     for user in get_user_model().objects.filter(pk__in=user_ids.distinct()):
