@@ -1,5 +1,4 @@
 from django.contrib.auth import authenticate
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -9,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import ratelimit
+from accounts.fetchers import get_device_for_user
 from accounts.models import Device
 from accounts.serializers import (
     DeviceSerializer,
@@ -93,7 +93,7 @@ def device_list(request):
 )
 @api_view(["DELETE"])
 def device_detail(request, pk):
-    device = get_object_or_404(Device.objects.for_owner(request.user).active(), pk=pk)
+    device = get_device_for_user(request.user, pk, Device.objects.active())
     device.revoke()
     return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -4,10 +4,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
+from accounts.fetchers import get_device_for_user
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import Device
 
@@ -75,13 +77,11 @@ def devices(request):
 @login_required
 @require_POST
 def revoke_device(request, pk):
-    device = get_object_or_404(Device.objects.for_owner(request.user), pk=pk)
+    device = get_device_for_user(request.user, pk)
     device.revoke()
     messages.success(request, f"“{device.name}” can no longer reach your account.")
     return redirect("accounts:devices")
 
 
 def healthz(request):
-    from django.http import JsonResponse
-
     return JsonResponse({"ok": True, "debug": settings.DEBUG})

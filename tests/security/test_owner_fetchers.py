@@ -71,6 +71,7 @@ PAGES = [
     ("GET", "/suggestions/albums/{pk}/", "album", None),
     ("GET", "/privacy/exports/{pk}/status/", "export", None),
     ("GET", "/privacy/exports/{pk}/download/", "export", None),
+    ("POST", "/devices/{pk}/revoke/", "device", {}),
 ]
 
 APIS = [
@@ -90,6 +91,7 @@ APIS = [
     ("POST", "/api/v1/suggestions/{pk}/dismiss/", "suggestion", None),
     ("GET", "/api/v1/privacy/export/{pk}/", "export", None),
     ("GET", "/api/v1/privacy/export/{pk}/download/", "export", None),
+    ("DELETE", "/api/v1/devices/{pk}/", "device", None),
 ]
 
 
