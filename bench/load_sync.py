@@ -298,8 +298,8 @@ def verify(expected: int, clients: list[Client]) -> dict:
     stored = set(photos.values_list("sha256", flat=True))
     # Every step that ran, ran once: no (photo, step) has two "done" records.
     twice = (
-        ProcessingRecord.objects.filter(outcome="done", photo__in=photos)
-        .values("photo_id", "step")
+        ProcessingRecord.objects.filter(outcome="done", photo_ref__in=photos.values("pk"))
+        .values("photo_ref", "step")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
         .count()

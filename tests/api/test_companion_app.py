@@ -173,7 +173,7 @@ def run_companion_app(photos_dir, *, timeout: float, poll: float):
     log = api.get("/api/v1/privacy/analysis/", {"photo": extra_id}).json()["results"]
     assert all(r["outcome"] != "done" or r["step"] == "derivatives" for r in log), log
     assert not ProcessingRecord.objects.filter(
-        photo_id=extra_id, outcome="done", step__in=["faces", "scenes", "quality", "duplicates"]
+        photo_ref=extra_id, outcome="done", step__in=["faces", "scenes", "quality", "duplicates"]
     ).exists()
     return ids
 
