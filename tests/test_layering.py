@@ -83,6 +83,21 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
+DYNAMIC_IMPORTERS = {"import_module", "import_string", "__import__"}
+
+
+def _dynamic_import(node) -> str | None:
+    """The dotted name in import_module("x.y"), import_string("x.y.Z") or __import__("x")."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    first = node.args[0]
+    if name in DYNAMIC_IMPORTERS and isinstance(getattr(first, "value", None), str):
+        return first.value.split(":", 1)[0]
+    return None
+
+
 def imports_of(module: str, path: Path, modules: dict, root: Path) -> list[Import]:
     source = path.read_text()
     lines = source.splitlines()
@@ -133,6 +148,10 @@ def imports_of(module: str, path: Path, modules: dict, root: Path) -> list[Impor
                 for alias in child.names:
                     # `from photos import media` imports the module photos.media.
                     add(child, f"{prefix}.{alias.name}" if prefix else alias.name, local, type_only)
+            elif (name := _dynamic_import(child)) is not None:
+                # import_module("photos.tasks") is an import all the same, and always a
+                # late one: it counts as function-local wherever it is written.
+                add(child, name, True, type_only)
             visit(child, child_local, child_type_only)
 
     visit(tree, False, False)
@@ -349,6 +368,32 @@ def test_it_flags_a_function_local_import_of_another_app_unless_justified(tmp_pa
     )
     problems = unjustified_local_imports(import_graph(root))
     assert problems == ["suggestions/views.py:2 suggestions.views -> photos.models"]
+
+
+def test_it_counts_an_import_by_name_as_a_function_local_import(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "privacy/services.py": (
+                "import importlib\n"
+                "from django.utils.module_loading import import_string\n"
+                "TASKS = importlib.import_module('photos.tasks')\n"
+                "def run():\n"
+                "    return import_string('suggestions.services.erase')\n"
+                "def ok():\n"
+                "    return import_string('privacy.tasks.purge')  # same app\n"
+            ),
+            "photos/tasks.py": "",
+            "suggestions/services.py": "",
+            "privacy/tasks.py": "",
+        },
+    )
+    edges = import_graph(root)
+    assert unjustified_local_imports(edges) == [
+        "privacy/services.py:3 privacy.services -> photos.tasks",
+        "privacy/services.py:5 privacy.services -> suggestions.services",
+    ]
+    assert len(upward_imports(edges)) == 2
 
 
 def test_it_flags_imports_going_up_but_not_from_the_composition_root(tmp_path):
