@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
 from django.db.models import F
 
 
@@ -21,6 +21,8 @@ def keep_the_photo_reference(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Data only: the column goes in 0005, in its own transaction (PostgreSQL refuses to
+    # alter a table with pending trigger events from rows updated in the same one).
     # No new dependency on photos: 0001_initial's (for the old foreign key) is the last one.
     dependencies = [
         ("privacy", "0003_moderators_see_access_log"),
@@ -29,12 +31,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(keep_the_photo_reference, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name="processingrecord",
-            name="photo",
-        ),
-        migrations.AddIndex(
-            model_name="processingrecord",
-            index=models.Index(fields=["user", "photo_ref"], name="processing_user_photo"),
-        ),
     ]
