@@ -34,9 +34,12 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 
 venv: $(BIN)/.dev
 
-## Web + Celery worker + beat on the embedded defaults at http://127.0.0.1:8000
+## Fetch missing models, then web + Celery worker + beat on the embedded defaults at
+## http://127.0.0.1:8000. Without the models (offline) it starts anyway: photos wait for them.
 run: $(BIN)/.runtime
 	mkdir -p var/media var/broker/queue var/broker/control var/broker/processed
+	DEBUG=1 $(BIN)/python manage.py models --download || \
+		echo "Starting without the models listed above (README: Models offline)."
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 

@@ -5,13 +5,20 @@ runs. A model that is not there raises `ModelMissing` naming the setting to fix;
 is not cached, so the model is picked up as soon as it appears.
 """
 
-import hashlib
+import functools
+import os
+import shutil
+import tempfile
 import threading
+import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+
+from photos.lib.fetch import FetchError, Progress, fetch, sha256_of
 
 _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
@@ -31,14 +38,6 @@ class DetectedFace:
     landmarks: list[list[float]]  # five [x, y]
     score: float
     embedding: np.ndarray  # float32, L2-normalised
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _cached(key: tuple, load):
@@ -69,24 +68,33 @@ def _pack_dir(pack: str) -> Path:
     return Path(settings.MODELS_DIR) / "models" / pack
 
 
+def _has_onnx(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.glob("*.onnx"))
+
+
 class FaceModel:
     """SCRFD detector + ArcFace recogniser through insightface's FaceAnalysis."""
 
     def __init__(self, pack: str, det_size: int):
         pack_dir = _pack_dir(pack)
-        named = not _is_path(pack)
-        if not named and not pack_dir.is_dir():
+        # A named pack is fetched by `models --download`, never here: a worker does not reach
+        # the internet on its own, and insightface's own download leaves a half-extracted
+        # folder behind when interrupted, which it then takes for the pack.
+        if not _has_onnx(pack_dir):
+            hint = (
+                "set it to a pack folder"
+                if _is_path(pack)
+                else "run `python manage.py models --download` or set it to a pack folder"
+            )
             raise ModelMissing(
                 "FACE_MODEL_PACK",
-                f"FACE_MODEL_PACK: the face model pack folder {pack_dir} does not exist; "
-                "set it to a pack folder or an insightface pack name.",
+                f"FACE_MODEL_PACK: the face model pack {pack!r} is not in {pack_dir}; {hint}.",
             )
         from insightface.app import FaceAnalysis
 
         try:
-            # A pack name that is not in MODELS_DIR yet is downloaded by insightface here.
             self.app = FaceAnalysis(
-                name=str(pack_dir) if not named or pack_dir.is_dir() else pack,
+                name=str(pack_dir),
                 root=str(settings.MODELS_DIR),
                 allowed_modules=["detection", "recognition"],
                 providers=["CPUExecutionProvider"],
@@ -108,7 +116,7 @@ class FaceModel:
         self.det_size = det_size
         self.dim = int(self.recogniser.output_shape[1])
         rec_file = Path(self.recogniser.model_file)
-        self.version = _file_digest(rec_file)[:12]
+        self.version = sha256_of(rec_file)[:12]
         # Embeddings are comparable only within one recogniser: the pack id says which.
         self.pack = f"{Path(self.app.model_dir).name}@{self.version}"
         self.description = (
@@ -164,6 +172,10 @@ _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
+def _labels_file(model_path: str, labels_path: str) -> Path:
+    return Path(labels_path) if labels_path else Path(model_path).with_name("imagenet_labels.txt")
+
+
 def _read_labels(path: str) -> list[str]:
     """`wnid name, synonyms` per line (or just `name, synonyms`): the first name is the tag."""
     labels = []
@@ -186,15 +198,16 @@ class SceneModel:
         if not path.is_file():
             raise ModelMissing(
                 "SCENE_MODEL",
-                f"SCENE_MODEL: the scene model {path} does not exist; set it to an ONNX "
-                "ImageNet classifier.",
+                f"SCENE_MODEL: the scene model {path} does not exist; run `python manage.py "
+                "models --download` or set it to an ONNX ImageNet classifier.",
             )
-        labels_file = Path(labels_path) if labels_path else path.with_name("imagenet_labels.txt")
+        labels_file = _labels_file(model_path, labels_path)
         if not labels_file.is_file():
             raise ModelMissing(
                 "SCENE_LABELS",
-                f"SCENE_LABELS: the scene labels file {labels_file} does not exist; set it "
-                "to the classifier's class names, one a line.",
+                f"SCENE_LABELS: the scene labels file {labels_file} does not exist; run "
+                "`python manage.py models --download` or set it to the classifier's class "
+                "names, one a line.",
             )
         import onnxruntime
 
@@ -220,7 +233,7 @@ class SceneModel:
                 f"{self.output_shape[-1]} classes; set it to the matching file.",
             )
         self.name = path.name
-        self.version = _file_digest(path)[:12]
+        self.version = sha256_of(path)[:12]
         self.description = (
             f"{path.name} (input {'x'.join(str(d) for d in self.input_shape[1:])}, "
             f"{len(self.labels)} classes)"
@@ -263,3 +276,130 @@ def model_available(kind: str) -> bool:
     except ModelMissing:
         return False
     return True
+
+
+# --- What is missing, and fetching it ---------------------------------------------------
+
+SOURCES_FILE = Path(__file__).with_name("model_sources.toml")
+
+
+@functools.cache
+def sources() -> dict:
+    """The pins: each model's URL, SHA-256, source and licence (model_sources.toml)."""
+    with open(SOURCES_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One model the configuration needs and where it must be. Checking costs a few stats:
+    nothing is loaded, so the dashboard can ask on every request."""
+
+    key: str  # its table in model_sources.toml
+    setting: str
+    title: str
+    path: Path
+    present: bool
+    sha256: str  # the pin; "" when none is pinned
+    licence: str
+    fetchable: str  # "" when `models --download` can fetch it, else why not
+
+
+def model_files() -> list[ModelFile]:
+    pins = sources()
+    pack = settings.FACE_MODEL_PACK
+    pack_dir = _pack_dir(pack)
+    face = pins["face_pack"]
+    scene, labels = pins["scene_model"], pins["scene_labels"]
+    scene_path = Path(settings.SCENE_MODEL)
+    labels_path = _labels_file(settings.SCENE_MODEL, settings.SCENE_LABELS)
+    known_scene = scene_path.name == scene["file"]
+    other_scene = f"SCENE_MODEL names {scene_path.name}, not the pinned {scene['file']}"
+    return [
+        ModelFile(
+            key="face_pack",
+            setting=face["setting"],
+            title=face["title"],
+            path=pack_dir,
+            present=_has_onnx(pack_dir),
+            sha256=face.get("sha256", {}).get(pack, ""),
+            licence=face["licence"],
+            fetchable="FACE_MODEL_PACK is a folder, not a pack name" if _is_path(pack) else "",
+        ),
+        ModelFile(
+            key="scene_model",
+            setting=scene["setting"],
+            title=scene["title"],
+            path=scene_path,
+            present=scene_path.is_file(),
+            sha256=scene["sha256"],
+            licence=scene["licence"],
+            fetchable="" if known_scene else other_scene,
+        ),
+        ModelFile(
+            key="scene_labels",
+            setting=labels["setting"],
+            title=labels["title"],
+            path=labels_path,
+            present=labels_path.is_file(),
+            sha256=labels["sha256"],
+            licence=labels["licence"],
+            fetchable="" if known_scene else other_scene,
+        ),
+    ]
+
+
+def missing_models() -> list[ModelFile]:
+    return [model for model in model_files() if not model.present]
+
+
+def download_url(model: ModelFile) -> str:
+    """The pinned URL, or `<MODEL_DOWNLOAD_BASE>/<file>` when a mirror is configured."""
+    if model.key == "face_pack":
+        from insightface.utils.storage import model_zoo_download_url
+
+        name = f"{settings.FACE_MODEL_PACK}.zip"
+        url = model_zoo_download_url(name)
+    else:
+        pin = sources()[model.key]
+        name, url = pin["file"], pin["url"]
+    base = settings.MODEL_DOWNLOAD_BASE
+    return f"{base.rstrip('/')}/{name}" if base else url
+
+
+def download(model: ModelFile, progress: Progress | None = None) -> str:
+    """Fetch one missing model to where the configuration expects it; return its SHA-256.
+
+    Raises `FetchError` (one line) when it cannot; then nothing is left where a model is
+    looked for. A `.part` file may stay beside it so that the next run resumes."""
+    if model.fetchable:
+        raise FetchError(f"cannot be downloaded: {model.fetchable}")
+    url = download_url(model)
+    if model.key != "face_pack":
+        return fetch(url, model.path, sha256=model.sha256, progress=progress)
+    pack_dir = model.path
+    archive = pack_dir.with_name(pack_dir.name + ".zip")
+    digest = fetch(url, archive, sha256=model.sha256, progress=progress)
+    staging = Path(tempfile.mkdtemp(prefix=f".{pack_dir.name}.", dir=pack_dir.parent))
+    try:
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(staging)  # zipfile drops absolute paths and `..` parts
+        except zipfile.BadZipFile as exc:
+            raise FetchError(f"{url} is not a zip archive ({exc}); nothing was kept") from exc
+        root = staging
+        folders = [p for p in staging.iterdir() if p.is_dir()]
+        if not _has_onnx(root) and len(folders) == 1:
+            root = folders[0]  # some packs hold a folder named after them
+        try:
+            # Without a pinned checksum, the pack is trusted only if both its models load.
+            FaceModel(str(root), settings.FACE_DET_SIZE)
+        except ModelMissing as exc:
+            raise FetchError(f"{url} is not a usable face pack ({exc}); nothing was kept") from exc
+        if pack_dir.exists():
+            shutil.rmtree(pack_dir)  # a folder without models (insightface cut short)
+        os.replace(root, pack_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        archive.unlink(missing_ok=True)
+    return digest

@@ -349,6 +349,11 @@ SCENE_MODEL = env_str("SCENE_MODEL", str(MODELS_DIR / "mobilenetv2-12-int8.onnx"
 SCENE_LABELS = env_str("SCENE_LABELS", "")
 SCENE_MIN_SCORE = env_float("SCENE_MIN_SCORE", 0.05, minimum=0.0, maximum=1.0)
 SCENE_TOP_K = env_int("SCENE_TOP_K", 5, minimum=1)
+# `models --download` fetches from `<MODEL_DOWNLOAD_BASE>/<file>` instead of the pinned URLs
+# (a local mirror); the SHA-256 pins still apply.
+MODEL_DOWNLOAD_BASE = env_str("MODEL_DOWNLOAD_BASE", "")
+if MODEL_DOWNLOAD_BASE and not MODEL_DOWNLOAD_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"MODEL_DOWNLOAD_BASE={MODEL_DOWNLOAD_BASE!r} is not an http(s) URL")
 
 # --- Privacy --------------------------------------------------------------------------
 PURGE_GRACE_DAYS = env_int("PURGE_GRACE_DAYS", 30, minimum=0)

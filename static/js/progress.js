@@ -50,7 +50,7 @@
     field(root, "eta").textContent = remaining && data.eta_seconds !== null
       ? "Time left: " + duration(data.eta_seconds) + "." : "";
     field(root, "waiting").textContent = data.waiting_for_model
-      ? data.waiting_for_model + " photo(s) wait for a model: " + data.waiting_messages.join(" ") : "";
+      ? data.waiting_for_model + " photo(s) wait for a model and will be analysed as soon as it is installed." : "";
 
     var failures = field(root, "failures");
     failures.replaceChildren();
