@@ -1,15 +1,16 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import ratelimit
+from accounts import ratelimit, services
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import Device
+from project.net import client_ip
 
 
 class LoginView(auth_views.LoginView):
@@ -20,7 +21,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")
-        ip = ratelimit.client_ip(request)
+        ip = client_ip(request)
         if ratelimit.is_locked(username, ip):
             form = self.get_form()
             form.errors.clear()
@@ -39,6 +40,9 @@ class LoginView(auth_views.LoginView):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
+    if request.method == "POST" and not ratelimit.signup_allowed(client_ip(request)):
+        context = {"form": SignUpForm(), "error": "Too many sign-ups from your address. Try later."}
+        return render(request, "registration/signup.html", context, status=429)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -57,9 +61,11 @@ def dashboard(request):
 
 @login_required
 def profile(request):
+    old_email = request.user.email
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user = form.save()
+        services.notify_email_change(user, old_email)
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "page": "profile"})
@@ -81,7 +87,22 @@ def revoke_device(request, pk):
     return redirect("accounts:devices")
 
 
-def healthz(request):
-    from django.http import JsonResponse
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, and the companion-app tokens end with the old password, as sessions do."""
 
-    return JsonResponse({"ok": True, "debug": settings.DEBUG})
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
+        return response
+
+
+def healthz(request):
+    # Anonymous: "up" and nothing about how it is configured.
+    return JsonResponse({"ok": True})
