@@ -129,11 +129,6 @@ class AccountDeleteSerializer(serializers.Serializer):
 
     password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=4096)
 
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError("The body must be a JSON object.")
-        return super().to_internal_value(data)
-
 
 class AccountDeletedResponseSerializer(serializers.Serializer):
     deleted = AccountDeletedSerializer()

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import exceptions, parsers, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,6 +26,17 @@ def _first_message(data):
         inner = _first_message(value)
         return inner if key in ("detail", "non_field_errors") else f"{key}: {inner}"
     return str(data)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, but a body nested past the interpreter's recursion limit is a 400 like any
+    other malformed JSON, not a RecursionError and a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
 
 class ClientAddressMixin:

@@ -17,8 +17,11 @@ from project.env import (
     env_float,
     env_int,
     env_list,
+    env_log_level,
+    env_rate,
     env_secret,
     env_str,
+    env_timezone,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -132,7 +135,7 @@ SIGNUP_ATTEMPTS_WINDOW = env_int("SIGNUP_ATTEMPTS_WINDOW", 3600, minimum=1)
 
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -238,6 +241,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "project.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "project.api.AnonRateThrottle",
         "project.api.UserRateThrottle",
@@ -245,9 +253,9 @@ REST_FRAMEWORK = {
     # For any DRF code that still calls its own get_ident: the same trust as project.net.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "60/min"),
-        "user": env_str("API_THROTTLE_USER", "2000/min"),
-        "login": env_str("API_THROTTLE_LOGIN", "10/min"),
+        "anon": env_rate("API_THROTTLE_ANON", "60/min"),
+        "user": env_rate("API_THROTTLE_USER", "2000/min"),
+        "login": env_rate("API_THROTTLE_LOGIN", "10/min"),
     },
     "EXCEPTION_HANDLER": "project.api.exception_handler",
 }
@@ -365,5 +373,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
 }

@@ -147,7 +147,7 @@ def test_it_revokes_device_tokens_on_a_password_reset(client, alice, api_token_f
 
 def test_it_asks_for_the_password_to_delete_the_account_through_the_api(alice, api_client_for):
     api = api_client_for(alice)
-    for body in (None, {}, {"password": "wrong"}, {"password": 12}):
+    for body in (None, {}, [PASSWORD], PASSWORD, {"password": "wrong"}, {"password": 12}):
         response = api.delete("/api/v1/account/", body, format="json")
         assert response.status_code in (400, 403), (body, response.status_code)
         assert User.objects.filter(pk=alice.pk).exists()
