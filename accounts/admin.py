@@ -45,7 +45,10 @@ class UserAdmin(BaseUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was valid
+            services.revoke_devices(self.get_object(request, id), services.NEW_CREDENTIALS)
+        return response
 
 
 @admin.register(Device)

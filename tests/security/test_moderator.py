@@ -329,3 +329,19 @@ def test_every_admin_action_declares_the_permissions_it_needs():
             if not getattr(func, "allowed_permissions", None):
                 missing.append(f"{model._meta.label}: {getattr(func, '__name__', action)}")
     assert not missing, missing
+
+
+def test_a_superuser_setting_a_password_revokes_the_device_tokens(root, alice, api_token_for):
+    from accounts.models import Device
+
+    api_token_for(alice)
+    client = Client()
+    client.force_login(root)
+    new = "a different long passphrase 7"
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[alice.pk]),
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert not Device.objects.filter(user=alice).active().exists()
+    assert Device.objects.get(user=alice).revoked_reason
