@@ -8,6 +8,8 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 # The cache gets its own database: tests clear it, which must not flush the broker's queues.
 CACHE_REDIS_URL ?= redis://127.0.0.1:6379/13
 PYTEST_ARGS ?=
+# 1 (CI sets it): the browser tests fail instead of skipping when Chromium is missing.
+REQUIRE_BROWSER ?= 0
 
 # The tests' environment: production-like settings (DEBUG off), the small real models from
 # ../shared, and a throwaway var/ folder.
@@ -18,7 +20,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=project.settings DEBUG=0 \
 	FACE_MODEL_PACK=$(SHARED)/models/face \
 	SCENE_MODEL=$(SHARED)/models/scene/mobilenetv2-12-int8.onnx \
 	SCENE_LABELS=$(SHARED)/models/scene/imagenet_labels.txt \
-	TEST_PHOTOS_DIR=$(SHARED)/photos
+	TEST_PHOTOS_DIR=$(SHARED)/photos REQUIRE_BROWSER=$(REQUIRE_BROWSER)
 
 .PHONY: venv run test test-postgres lint format migrations-check check-deploy bench clean
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 
+from accounts import services
 from accounts.models import Device, User
 
 
@@ -13,20 +14,41 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ("birthday", "consent_reviewed_at")}),
     )
     readonly_fields = ("consent_reviewed_at",)
-    # Moderators may edit a profile or deactivate an account, never rights or passwords:
-    # whoever can set a password can log in as that user and see the photos.
-    _RIGHTS = ("is_superuser", "is_staff", "groups", "user_permissions", "password")
+    # What a moderator may edit: how a person is addressed. Everything else (username,
+    # email, active status, rights, dates) controls who can get into the account: whoever
+    # sets the email gets the password reset link, and with it the photos.
+    MODERATOR_EDITABLE = ("first_name", "last_name", "birthday")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # The read-only password field would print the stored hash: leave it out entirely.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]})
+            for name, opts in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if request.user.is_superuser:
             return fields
-        return (*fields, *self._RIGHTS)
+        every = [f for _, opts in self.get_fieldsets(request, obj) for f in opts["fields"]]
+        return (*fields, *(f for f in every if f not in self.MODERATOR_EDITABLE))
+
+    def save_model(self, request, obj, form, change):
+        old_email = form.initial.get("email", "") if change else ""
+        super().save_model(request, obj, form, change)
+        if change:
+            services.notify_email_change(obj, old_email)
 
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was valid
+            services.revoke_devices(self.get_object(request, id), services.NEW_CREDENTIALS)
+        return response
 
 
 @admin.register(Device)

@@ -17,7 +17,8 @@ from accounts.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from project.api import ErrorSerializer, error
+from project.api import ClientAddressMixin, ErrorSerializer, error
+from project.net import client_ip
 
 
 def _errors(**described):
@@ -27,7 +28,7 @@ def _errors(**described):
     }
 
 
-class LoginThrottle(SimpleRateThrottle):
+class LoginThrottle(ClientAddressMixin, SimpleRateThrottle):
     """Per client address, for the endpoints that take a password."""
 
     scope = "login"
@@ -69,7 +70,7 @@ def token(request):
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     username = serializer.validated_data["username"]
-    ip = ratelimit.client_ip(request)
+    ip = client_ip(request)
     if ratelimit.is_locked(username, ip):
         return error("Too many failed attempts. Try again later.", "throttled", 429)
     user = authenticate(request, username=username, password=serializer.validated_data["password"])

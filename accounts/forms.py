@@ -23,3 +23,11 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("email", "birthday")
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_email(self):
+        # The address password resets go to: one account per address, as at sign-up.
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if email and taken.exists():
+            raise forms.ValidationError("Another account already uses this email address.")
+        return email

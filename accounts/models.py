@@ -39,6 +39,8 @@ class Device(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Why it was cut off, shown on the devices page ("your password changed").
+    revoked_reason = models.CharField(max_length=100, blank=True)
 
     objects = DeviceQuerySet.as_manager()
 
@@ -57,7 +59,8 @@ class Device(models.Model):
         )
         return device, raw
 
-    def revoke(self):
+    def revoke(self, reason: str = ""):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
+            self.revoked_reason = reason
+            self.save(update_fields=["revoked_at", "revoked_reason"])

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -8,10 +7,11 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import ratelimit
+from accounts import ratelimit, services
 from accounts.fetchers import get_device_for_user
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import Device
+from project.net import client_ip
 
 
 class LoginView(auth_views.LoginView):
@@ -22,7 +22,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")
-        ip = ratelimit.client_ip(request)
+        ip = client_ip(request)
         if ratelimit.is_locked(username, ip):
             form = self.get_form()
             form.errors.clear()
@@ -41,6 +41,9 @@ class LoginView(auth_views.LoginView):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
+    if request.method == "POST" and not ratelimit.signup_allowed(client_ip(request)):
+        context = {"form": SignUpForm(), "error": "Too many sign-ups from your address. Try later."}
+        return render(request, "registration/signup.html", context, status=429)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -59,9 +62,11 @@ def dashboard(request):
 
 @login_required
 def profile(request):
+    old_email = request.user.email
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user = form.save()
+        services.notify_email_change(user, old_email)
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "page": "profile"})
@@ -83,5 +88,22 @@ def revoke_device(request, pk):
     return redirect("accounts:devices")
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, and the companion-app tokens end with the old password, as sessions do."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
+        return response
+
+
 def healthz(request):
-    return JsonResponse({"ok": True, "debug": settings.DEBUG})
+    # Anonymous: "up" and nothing about how it is configured.
+    return JsonResponse({"ok": True})

@@ -101,7 +101,7 @@ from photos.analysis import queue as analysis_queue  # noqa: E402
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person  # noqa: E402
 
 
-@admin.action(description="Retry the failed analysis steps")
+@admin.action(description="Retry the failed analysis steps", permissions=["retry"])
 def retry_failed_steps(modeladmin, request, queryset):
     photos = Photo.objects.filter(
         pk__in=queryset.values("photo_id" if queryset.model is AnalysisStep else "pk")
@@ -110,7 +110,14 @@ def retry_failed_steps(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{count} photo(s) queued again.")
 
 
+def has_retry_permission(modeladmin, request):
+    # Queuing work is a change to the analysis state, whatever the admin's read-only forms
+    # say: the change permission on analysis steps, which view-only moderators lack.
+    return request.user.has_perm("photos.change_analysisstep")
+
+
 PhotoAdmin.actions = [*(PhotoAdmin.actions or []), retry_failed_steps]
+PhotoAdmin.has_retry_permission = has_retry_permission
 
 
 @admin.register(AnalysisStep)
@@ -122,6 +129,7 @@ class AnalysisStepAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_select_related = False
     actions = [retry_failed_steps]
+    has_retry_permission = has_retry_permission
 
     def has_add_permission(self, request):
         return False

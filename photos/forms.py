@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -47,7 +47,8 @@ class LibraryFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         return {
             "taken_after": _midnight(start) if start else None,
-            "taken_before": _midnight(end + timedelta(days=1)) if end else None,
+            # The calendar's last day has no next midnight: nothing is after it anyway.
+            "taken_before": _midnight(end + timedelta(days=1)) if end and end < date.max else None,
             "person": data.get("person"),
             "theme": data.get("theme") or None,
             "has_gps": bool(data.get("has_gps")),

@@ -17,9 +17,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.settings import api_settings
 
 from photos import people
 from photos.api import PhotoCursorPagination
@@ -28,7 +28,7 @@ from photos.models import AnalysisStatus, Face, Person, Photo
 from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
-from project.api import ErrorSerializer, error
+from project.api import ErrorSerializer, JSONParser, error
 from project.files import private_file_response
 from project.lookups import MAX_ID
 
@@ -93,7 +93,10 @@ class PersonUpdateSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError("The body must be a JSON object.")
+            # Keyed like every serializer error: a bare list here breaks `.errors` (a 500).
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["The body must be a JSON object."]}
+            )
         return super().to_internal_value(data)
 
 

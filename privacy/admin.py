@@ -17,6 +17,10 @@ from privacy.models import (
 )
 from privacy.views import COUNT_LABELS
 
+# The permission photos' admin asks before showing what is in a photo. An analysis record
+# tells the same things (the file name, objects, themes, faces), so the same one here.
+CONTENT_PERMISSION = "photos.view_photo_content"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of what happened: readable with the view permission, never written by anyone,
@@ -79,7 +83,10 @@ class ConsentTermsAdmin(admin.ModelAdmin):
             )
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish the selected drafts (users must consent again)")
+    @admin.action(
+        description="Publish the selected drafts (users must consent again)",
+        permissions=["change"],
+    )
     def publish(self, request, queryset):
         count = 0
         for terms in queryset.filter(published_at__isnull=True).order_by("version"):
@@ -110,6 +117,25 @@ class ProcessingRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username",)
     date_hierarchy = "started_at"
+    # Which step ran with which model, when and how it ended: the moderator's job.
+    BLIND_FIELDS = (
+        "user",
+        "photo_ref",
+        "step",
+        "model_name",
+        "model_version",
+        "started_at",
+        "finished_at",
+        "outcome",
+        "scope_missing",
+    )
+    # What the step found in the photo (and the photo's name): content.
+    CONTENT_FIELDS = ("photo_name", "summary", "details")
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm(CONTENT_PERMISSION):
+            return (*self.BLIND_FIELDS, *self.CONTENT_FIELDS)
+        return self.BLIND_FIELDS
 
 
 @admin.register(AccessLog)

@@ -12,12 +12,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from accounts import ratelimit
 from accounts.models import Device
 from privacy import consent, services
 from privacy.fetchers import get_export_for_user
 from privacy.models import Channel, ExportStatus, ProcessingRecord
 from privacy.serializers import (
     AccountDeletedResponseSerializer,
+    AccountDeleteSerializer,
     ConsentChangeSerializer,
     ConsentSerializer,
     DerivedDeletedResponseSerializer,
@@ -29,6 +31,7 @@ from privacy.serializers import (
 )
 from privacy.views import export_file_response, export_status_data
 from project.api import ErrorSerializer, error
+from project.net import client_ip
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),
@@ -230,14 +233,29 @@ def derived_data(request):
 
 
 @extend_schema(
-    request=None,
-    responses={200: AccountDeletedResponseSerializer, 401: ERRORS[401]},
-    description="Deletes the account with every photo, file, derived datum and token. "
+    request=AccountDeleteSerializer,
+    responses={
+        200: AccountDeletedResponseSerializer,
+        **ERRORS,
+        403: OpenApiResponse(ErrorSerializer, description="Wrong password"),
+        429: OpenApiResponse(ErrorSerializer, description="Too many wrong passwords"),
+    },
+    description="Deletes the account with every photo, file, derived datum and token; the "
+    "body carries the account's password, as the web form asks for it. "
     "Returns what was deleted; the token stops working at once.",
 )
 @api_view(["DELETE"])
 def account(request):
-    return Response({"deleted": services.delete_account(request.user)})
+    body = AccountDeleteSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    user, ip = request.user, client_ip(request)
+    # A stolen token must not turn into unlimited password guesses: the login's lock-out.
+    if ratelimit.is_locked(user.get_username(), ip):
+        return error("Too many failed attempts. Try again later.", "throttled", 429)
+    if not user.check_password(body.validated_data["password"]):
+        ratelimit.record_failure(user.get_username(), ip)
+        return error("That is not your password. Nothing was deleted.", "wrong_password", 403)
+    return Response({"deleted": services.delete_account(user)})
 
 
 urlpatterns = [

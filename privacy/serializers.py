@@ -123,6 +123,13 @@ class AccountDeletedSerializer(serializers.Serializer):
     exports = serializers.IntegerField()
 
 
+class AccountDeleteSerializer(serializers.Serializer):
+    """A device token alone does not delete an account: the web form asks for the password
+    too."""
+
+    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=4096)
+
+
 class AccountDeletedResponseSerializer(serializers.Serializer):
     deleted = AccountDeletedSerializer()
 

@@ -4,9 +4,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from project.net import client_ip
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -24,6 +26,33 @@ def _first_message(data):
         inner = _first_message(value)
         return inner if key in ("detail", "non_field_errors") else f"{key}: {inner}"
     return str(data)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, but a body nested past the interpreter's recursion limit is a 400 like any
+    other malformed JSON, not a RecursionError and a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
+class ClientAddressMixin:
+    """DRF's own get_ident believes X-Forwarded-For from anyone unless NUM_PROXIES is set;
+    the project's one rule (project.net) decides instead."""
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+
+class AnonRateThrottle(ClientAddressMixin, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(ClientAddressMixin, throttling.UserRateThrottle):
+    pass
 
 
 def exception_handler(exc, context):

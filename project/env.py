@@ -5,6 +5,8 @@ typo in production stops start-up with a message instead of running with a surpr
 """
 
 import os
+import re
+import zoneinfo
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -81,4 +83,40 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, default).strip().lower()
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+_RATE = re.compile(r"^(?P<count>[0-9]+)/(?P<period>s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate, "10/min": a bad one would otherwise pass start-up and turn every
+    throttled request into a 500."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    match = _RATE.match(value)
+    if match is None or int(match["count"]) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; use a positive count per s, min, h or day (e.g. 10/min)"
+        )
+    return value
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip().upper()
+    if value not in _LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(_LOG_LEVELS)}")
+    return value
+
+
+def env_timezone(name: str, default: str) -> str:
+    """An IANA zone name (Europe/Paris, UTC)."""
+    value = os.environ.get(name, default).strip()
+    if value not in zoneinfo.available_timezones() and value != "UTC":
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time zone name like Europe/Paris")
     return value

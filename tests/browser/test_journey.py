@@ -18,12 +18,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import expect
 
 from tests.api.camera_roll import camera_roll
+from tests.browser.availability import playwright_installed, require_browser
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser]
+
+if playwright_installed():
+    from playwright.sync_api import expect
+else:  # the browser_page fixture skips (or, with REQUIRE_BROWSER=1, fails) the test
+    expect = None
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -94,8 +99,7 @@ def server(transactional_db):
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH; .ci/run installs it)")
+    require_browser(CHROMIUM)
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -150,7 +150,9 @@ def test_delete_account_needs_the_password_then_removes_everything_and_logs_out(
 def test_delete_account_by_api_ends_the_token(alice, make_analysed, api_client_for):
     make_analysed(alice, 1)
     api = api_client_for(alice)
-    response = api.delete("/api/v1/account/")
+    from tests.conftest import PASSWORD
+
+    response = api.delete("/api/v1/account/", {"password": PASSWORD}, format="json")
     assert response.status_code == 200
     assert response.json()["deleted"]["photos"] == 1
     assert not User.objects.filter(pk=alice.pk).exists()

@@ -37,6 +37,14 @@ def _load_settings(**env):
         ("STORAGE_BACKEND", "floppy"),
         ("CELERY_BROKER_URL", "kafka://localhost"),
         ("DATABASE_URL", "nosuchdb://x"),
+        ("API_THROTTLE_LOGIN", "ten per minute"),
+        ("API_THROTTLE_ANON", "10/fortnight"),
+        ("API_THROTTLE_USER", "-5/min"),
+        ("LOG_LEVEL", "LOUD"),
+        ("TIME_ZONE", "Mars/Olympus_Mons"),
+        ("TIME_ZONE", "../../etc/passwd"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("SIGNUP_ATTEMPTS_LIMIT", "0"),
     ],
 )
 def test_it_names_the_variable_with_a_bad_value(name, value):
@@ -98,3 +106,17 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("API_THROTTLE_LOGIN", "5/minute"),
+        ("API_THROTTLE_ANON", "100/h"),
+        ("LOG_LEVEL", "warning"),
+        ("TIME_ZONE", "Europe/Paris"),
+    ],
+)
+def test_it_accepts_good_string_values(name, value):
+    result = _load_settings(**{name: value})
+    assert result.returncode == 0, result.stderr

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
+from tests.conftest import PASSWORD
 from tests.security.world import World, build_world
 
 # --- What kind of URL it is ------------------------------------------------------------
@@ -166,7 +167,8 @@ URLS: dict[str, Url] = {
     "api/v1/privacy/export/<int:pk>/": api_owned(pk="export.pk"),
     "api/v1/privacy/export/<int:pk>/download/": api_owned(pk="export.pk"),
     "api/v1/privacy/derived-data/": api(Try("DELETE", owner=(200,))),
-    "api/v1/account/": api(Try("DELETE", owner=(200,))),
+    # Everyone's test password is the same: bob and the moderator delete their own account.
+    "api/v1/account/": api(Try("DELETE", (200,), {"password": PASSWORD})),
     # The moderator has not granted camera_roll_sync: 403 naming the scope.
     "api/v1/sync/check/": api(
         Try("POST", (200,), {"items": [{"sha256": "0" * 64}]}, others=(200, 403))
