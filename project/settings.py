@@ -156,6 +156,9 @@ if _storage_backend == "s3":
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
+            # Reading an object downloads it into a temporary file first; past 5 MB it is
+            # on disk, not in memory (the default, 0, keeps whole videos and exports in RAM).
+            "max_memory_size": 5 * 1024 * 1024,
         },
     }
     if not _media_storage["OPTIONS"]["bucket_name"]:
