@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 SHARED ?= $(abspath $(CURDIR)/../shared)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/15
+RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
 # The cache gets its own database: tests clear it, which must not flush the broker's queues.
 CACHE_REDIS_URL ?= redis://127.0.0.1:6379/13
 PYTEST_ARGS ?=
@@ -22,7 +23,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=project.settings DEBUG=0 \
 	SCENE_LABELS=$(SHARED)/models/scene/imagenet_labels.txt \
 	TEST_PHOTOS_DIR=$(SHARED)/photos REQUIRE_BROWSER=$(REQUIRE_BROWSER)
 
-.PHONY: venv run test test-postgres lint format migrations-check check-deploy bench clean
+.PHONY: venv run test test-postgres test-rabbitmq lint format migrations-check check-deploy bench clean
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +46,8 @@ run: $(BIN)/.runtime
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
-## The whole suite on SQLite and the embedded broker (tasks run eagerly in-process)
+## The whole suite on SQLite and the embedded broker (tasks run eagerly in-process); the
+## S3 tests start moto's standalone S3 server themselves
 test: $(BIN)/.dev
 	rm -rf var/test && mkdir -p var/test
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
@@ -57,6 +59,16 @@ test-postgres: $(BIN)/.dev
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(TEST_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
 		CACHE_URL=$(CACHE_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+## The integration tests (real workers, SIGKILL) again, with RabbitMQ as the broker
+test-rabbitmq: $(BIN)/.dev
+	rm -rf var/test && mkdir -p var/test
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+# Messages left by an interrupted run would be picked up by this run's workers.
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(RABBITMQ_URL) \
+		$(BIN)/celery -A project purge -f -Q celery,ml
+	$(TEST_ENV) CELERY_TASK_ALWAYS_EAGER=1 DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(RABBITMQ_URL) \
+		CACHE_URL=$(CACHE_REDIS_URL) $(BIN)/pytest -m integration $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .

@@ -162,6 +162,9 @@ if _storage_backend == "s3":
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
+            # Reading an object downloads it into a temporary file first; past 5 MB it is
+            # on disk, not in memory (the default, 0, keeps whole videos and exports in RAM).
+            "max_memory_size": 5 * 1024 * 1024,
         },
     }
     if not _media_storage["OPTIONS"]["bucket_name"]:
@@ -184,6 +187,12 @@ STORAGES = {
 # How private media leaves the server: "django" streams it; "nginx" sends X-Accel-Redirect,
 # "sendfile" sends X-Sendfile, with the path under SENDFILE_ROOT_URL.
 MEDIA_SENDFILE = env_choice("MEDIA_SENDFILE", "django", ("django", "nginx", "sendfile"))
+if MEDIA_SENDFILE != "django" and _storage_backend == "s3":
+    # The web server can only hand over files on its own disk; S3 objects are private.
+    raise ImproperlyConfigured(
+        f"MEDIA_SENDFILE={MEDIA_SENDFILE} needs local storage: use MEDIA_SENDFILE=django "
+        "with STORAGE_BACKEND=s3"
+    )
 MEDIA_SENDFILE_PREFIX = env_str("MEDIA_SENDFILE_PREFIX", "/protected-media/")
 SIGNED_URL_MAX_AGE = env_int("SIGNED_URL_MAX_AGE", 300, minimum=10)
 

@@ -1,8 +1,10 @@
 """Shared fixtures: three users (alice the owner, bob another user, charlie an outsider),
-a moderator, private media storage per test, and the real photos and models from ../shared.
+a moderator, private media storage per test (or a bucket on a real S3 server), and the real
+photos and models from ../shared.
 """
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -146,7 +148,8 @@ def grant():
 def celery_worker_process(private_media, settings, tmp_path):
     """A real Celery worker process (prefork, queues celery and ml) on the test database.
 
-    Needs a real broker (make test-postgres: Redis) and a database another process can see:
+    Needs a real broker (make test-postgres: Redis; make test-rabbitmq: RabbitMQ) and a
+    database another process can see:
     use it from tests marked `integration` with
     `@pytest.mark.django_db(transaction=True, serialized_rollback=True)`.
     Yields a handle with `.kill()` (SIGKILL) and `.start()` to restart it.
@@ -154,10 +157,46 @@ def celery_worker_process(private_media, settings, tmp_path):
     from tests.worker import WorkerProcess
 
     if settings.CELERY_BROKER_URL.startswith(("filesystem", "memory")):
-        pytest.fail("integration tests need a real broker: run them with `make test-postgres`")
+        pytest.fail(
+            "integration tests need a real broker: run them with `make test-postgres` "
+            "or `make test-rabbitmq`"
+        )
     worker = WorkerProcess(media_root=private_media, log_dir=tmp_path)
     worker.start()
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's standalone S3 server in its own process, started once for the session."""
+    from tests.s3 import MotoServer
+
+    server = MotoServer(log_dir=tmp_path_factory.mktemp("moto"))
+    server.start()
+    try:
+        server.storage = server.production_storage()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, private_media, settings):
+    """Media storage is S3 for this test: the production S3 options (project/settings.py,
+    STORAGE_BACKEND=s3) on a fresh bucket of the real server. Yields the bucket, to look
+    at what the app stored; local MEDIA_ROOT stays as `private_media`, to check it stays
+    empty."""
+    from tests.s3 import Bucket
+
+    bucket = Bucket(s3_server, f"camroll-{uuid.uuid4().hex[:16]}")
+    bucket.s3.create_bucket(Bucket=bucket.name)
+    storage = s3_server.storage
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**storage, "OPTIONS": {**storage["OPTIONS"], "bucket_name": bucket.name}},
+    }
+    yield bucket
+    bucket.destroy()

@@ -54,6 +54,16 @@ def test_it_names_the_variable_with_a_bad_value(name, value):
     assert name in result.stderr.splitlines()[-1]
 
 
+@pytest.mark.parametrize("mode", ["nginx", "sendfile"])
+def test_it_refuses_a_web_server_hand_off_of_files_kept_on_s3(mode):
+    s3 = {"STORAGE_BACKEND": "s3", "AWS_STORAGE_BUCKET_NAME": "camroll"}
+    refused = _load_settings(MEDIA_SENDFILE=mode, **s3)
+    assert refused.returncode != 0
+    assert "MEDIA_SENDFILE" in refused.stderr.splitlines()[-1]
+    assert _load_settings(MEDIA_SENDFILE="django", **s3).returncode == 0
+    assert _load_settings(MEDIA_SENDFILE=mode).returncode == 0  # local storage
+
+
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     env = {k: v for k, v in BASE_ENV.items() if k != "SECRET_KEY"}
     result = subprocess.run(
