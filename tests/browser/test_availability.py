@@ -9,7 +9,10 @@ import pytest
 from django.conf import settings
 
 
-def _run_journey(**env):
+def _run_journey(tmp_path, **env):
+    # The child pytest gets its own SQLite database: on PostgreSQL it would otherwise try to
+    # create and drop the test database that this run is using.
+    database = f"sqlite:///{tmp_path / 'child.sqlite3'}"
     return subprocess.run(
         [
             sys.executable,
@@ -24,15 +27,20 @@ def _run_journey(**env):
             "tests/browser/test_journey.py",
         ],
         cwd=settings.BASE_DIR,
-        env={**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium", **env},
+        env={
+            **os.environ,
+            "DATABASE_URL": database,
+            "CHROMIUM_PATH": "/nonexistent/chromium",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
 
 
-def test_it_fails_the_journey_without_chromium_when_the_browser_is_required():
-    result = _run_journey(REQUIRE_BROWSER="1")
+def test_it_fails_the_journey_without_chromium_when_the_browser_is_required(tmp_path):
+    result = _run_journey(tmp_path, REQUIRE_BROWSER="1")
     assert result.returncode == 1, result.stdout[-2000:]
     # Failed in its fixture: pytest counts it as an error, which fails the run all the same.
     assert "1 error" in result.stdout or "1 failed" in result.stdout, result.stdout[-2000:]
@@ -40,8 +48,8 @@ def test_it_fails_the_journey_without_chromium_when_the_browser_is_required():
     assert "REQUIRE_BROWSER" in result.stdout
 
 
-def test_it_skips_the_journey_without_chromium_on_a_developers_machine():
-    result = _run_journey(REQUIRE_BROWSER="0")
+def test_it_skips_the_journey_without_chromium_on_a_developers_machine(tmp_path):
+    result = _run_journey(tmp_path, REQUIRE_BROWSER="0")
     assert result.returncode == 0, result.stdout[-2000:]
     assert "1 skipped" in result.stdout, result.stdout[-2000:]
 
