@@ -101,7 +101,7 @@ from photos.analysis import queue as analysis_queue  # noqa: E402
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person  # noqa: E402
 
 
-@admin.action(description="Retry the failed analysis steps", permissions=["retry"])
+@admin.action(description="Retry the failed or stuck analysis steps", permissions=["retry"])
 def retry_failed_steps(modeladmin, request, queryset):
     photos = Photo.objects.filter(
         pk__in=queryset.values("photo_id" if queryset.model is AnalysisStep else "pk")

@@ -171,10 +171,10 @@ def progress(request):
 @login_required
 @require_POST
 def retry_photo(request, pk):
-    """Queue the failed steps of one photo again (the button on the photo page)."""
+    """Queue the failed or stuck steps of one photo again (the button on the photo page)."""
     photo = get_photo_for_user(request.user, pk)
     if analysis_queue.retry_failed(Photo.objects.filter(pk=photo.pk)):
-        messages.success(request, "The failed steps were queued again.")
+        messages.success(request, "The failed or stuck steps were queued again.")
     else:
-        messages.info(request, "No step of this photo has failed.")
+        messages.info(request, "No step of this photo has failed or is stuck.")
     return redirect("photos:photo", pk=photo.pk)

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from photos import services
+from photos.analysis.steps import REGISTRY as ANALYSIS_STEPS
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Photo, PhotoTheme, Step, Tag
 from privacy.export import dump_json
+from privacy.models import Scope
 from privacy.registry import PersonalData
 
 PHOTO_CHUNK = 100
@@ -91,6 +93,8 @@ data/photos.json      metadata of every photo, with its tags, themes and faces
 data/people.json      the people grouped from your faces, with their names
 data/faces.json       every face: its box, the person, and the face embedding
                       (float32, little-endian, base64)"""
+    # Every analysis step's findings go with erase_derived (the thumbnails stay).
+    finding_steps = tuple(ANALYSIS_STEPS)
 
     def _derived(self, user) -> dict[str, int]:
         faces = Face.objects.filter(owner=user).count()
@@ -107,6 +111,22 @@ data/faces.json       every face: its box, the person, and the face embedding
             return {**self._derived(user), "photos_kept": Photo.objects.for_owner(user).count()}
         agg = Photo.objects.filter(owner=user).aggregate(n=Count("id"), size=Sum("file_size"))
         return {"photos": agg["n"] or 0, "bytes": agg["size"] or 0, **self._derived(user)}
+
+    def revocation_counts(self, user, scopes):
+        scopes = set(scopes)
+        counts = {}
+        if Scope.FACE_ANALYSIS in scopes:
+            faces = Face.objects.filter(owner=user).count()
+            counts = {
+                "faces": faces,
+                "embeddings": faces,
+                "people": Person.objects.filter(owner=user).count(),
+                "tags_kept": Tag.objects.filter(photo__owner=user).count(),
+            }
+        if scopes & {Scope.FACE_ANALYSIS, Scope.CLOUD_PROCESSING}:
+            # Revoking cloud processing deletes nothing yet: the retention choice follows.
+            counts["photos_kept"] = Photo.objects.for_owner(user).count()
+        return counts
 
     def export(self, user, zf, progress=None):
         photos = Photo.objects.for_owner(user).order_by("taken_at", "id")

@@ -11,6 +11,7 @@ from photos.analysis.steps import steps_needing
 from photos.models import AnalysisStatus, AnalysisStep, Step
 from photos.services import delete_face_data
 from privacy.models import Scope
+from privacy.records import forget_findings
 from privacy.signals import consent_granted, consent_revoked
 
 
@@ -29,6 +30,8 @@ def forget_faces(sender, user, scope, **kwargs):
         message="face_analysis was revoked; faces deleted.",
         updated_at=timezone.now(),
     )
+    # Nor may the analysis log still say how many faces it found.
+    forget_findings(user, [Step.FACES])
 
 
 @receiver(consent_granted, dispatch_uid="photos.requeue_skipped")

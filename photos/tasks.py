@@ -3,12 +3,18 @@
 Web code queues `analyse_photo` by name (photos.analysis.queue) and never imports this
 module, which loads the runner and, through it, the models."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
+from django.db import connections
 
 from photos import people
 from photos.analysis import queue, runner
 from photos.models import Photo
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -37,3 +43,20 @@ def sweep_pending() -> dict:
 @shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def cluster_faces_all() -> dict:
     return people.cluster_all()
+
+
+@worker_ready.connect(dispatch_uid="photos.requeue_interrupted")
+def requeue_interrupted(sender=None, **kwargs):
+    """A worker that starts picks up the photos a dead worker left running (see
+    queue.requeue_interrupted): with the filesystem broker all of them, since the message
+    died with the worker; with a real broker only those past the hard time limit."""
+    try:
+        count = queue.requeue_interrupted(
+            everything_running=settings.CELERY_BROKER_URL.startswith("filesystem")
+        )
+        if count:
+            log.warning("Queued again %d photo(s) left running by a stopped worker", count)
+    except Exception:  # a database not reachable yet must not stop the worker
+        log.exception("Could not look for photos left running by a stopped worker")
+    finally:
+        connections.close_all()  # not shared with anything forked later

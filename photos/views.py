@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from photos import filters, media, services
+from photos.analysis import queue as analysis_queue
 from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
 from photos.ingest import IngestError, ingest, parse_client_time
@@ -142,6 +143,7 @@ def photo_detail(request, pk):
             "photo": photo,
             "faces": faces,
             "steps": steps,
+            "can_retry": analysis_queue.can_retry(steps),
             "tags": tags,
             "themes": themes,
             "map_url": map_url,

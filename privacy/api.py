@@ -16,7 +16,7 @@ from accounts import ratelimit
 from accounts.models import Device
 from privacy import consent, services
 from privacy.fetchers import get_export_for_user
-from privacy.models import Channel, ExportStatus, ProcessingRecord
+from privacy.models import Channel, ExportStatus, ProcessingRecord, Scope
 from privacy.serializers import (
     AccountDeletedResponseSerializer,
     AccountDeleteSerializer,
@@ -27,6 +27,7 @@ from privacy.serializers import (
     ExportStatusSerializer,
     ProcessingRecordSerializer,
     RetentionSerializer,
+    RevocationPreviewSerializer,
     StopProcessingSerializer,
 )
 from privacy.views import export_file_response, export_status_data
@@ -148,11 +149,42 @@ class AnalysisLog(generics.ListAPIView):
         return records
 
 
-@extend_schema(request=None, responses={200: StopProcessingSerializer, 401: ERRORS[401]})
-@api_view(["POST"])
+@extend_schema(
+    methods=["GET"],
+    responses={200: RevocationPreviewSerializer, 401: ERRORS[401]},
+    operation_id="stop_processing_preview",
+    description="What the POST would revoke and delete at once, and what stays: show it "
+    "to the user before the POST.",
+)
+@extend_schema(
+    methods=["POST"],
+    request=None,
+    responses={200: StopProcessingSerializer, 401: ERRORS[401]},
+    operation_id="stop_processing",
+    description="Revokes every granted scope. Deletes what GET lists.",
+)
+@api_view(["GET", "POST"])
 def stop_processing(request):
+    if request.method == "GET":
+        scopes = services.stop_all_scopes(request.user)
+        return Response(services.revocation_preview(request.user, scopes))
     revoked = services.stop_all(request.user, **_channel(request))
     return Response({**_consent_body(request.user), "revoked": revoked})
+
+
+@extend_schema(
+    responses={200: RevocationPreviewSerializer, **ERRORS},
+    description="What revoking this scope (POST /consent/ with granted=false) deletes at "
+    "once, and what stays: show it to the user before revoking. Errors: unknown_scope, "
+    "not_granted.",
+)
+@api_view(["GET"])
+def revocation_preview(request, scope):
+    if scope not in Scope.values:
+        return error(f"Unknown scope {scope!r}.", "unknown_scope")
+    if scope not in services.stop_all_scopes(request.user):
+        return error(f"{scope!r} is not granted, so it cannot be revoked.", "not_granted")
+    return Response(services.revocation_preview(request.user, [scope]))
 
 
 @extend_schema(
@@ -262,6 +294,11 @@ urlpatterns = [
     path("consent/", consent_view, name="api-consent"),
     path("privacy/analysis/", AnalysisLog.as_view(), name="api-privacy-analysis"),
     path("privacy/stop-processing/", stop_processing, name="api-privacy-stop"),
+    path(
+        "privacy/revocation/<str:scope>/",
+        revocation_preview,
+        name="api-privacy-revocation-preview",
+    ),
     path("privacy/retention/", retention, name="api-privacy-retention"),
     path("privacy/export/", export_create, name="api-privacy-export"),
     path("privacy/export/<int:pk>/", export_detail, name="api-privacy-export-detail"),

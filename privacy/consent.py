@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
-from privacy import signals
+from privacy import export, signals
 from privacy.models import (
     Channel,
     ConsentAction,
@@ -187,4 +187,7 @@ def revoke(
     event = _record(user, scope, ConsentAction.REVOKE, channel=channel, device=device, note=note)
     # The apps above act now (face data deleted, suggestions withdrawn), in this transaction.
     signals.consent_revoked.send(sender=ConsentEvent, user=user, scope=scope)
+    if scope == Scope.FACE_ANALYSIS:
+        # The export's faces.json holds the face embeddings that were just deleted.
+        export.discard(user, "Deleted with the face data it held (face_analysis revoked).")
     return event

@@ -137,9 +137,33 @@ def write_zip(job: ExportJob, target) -> None:
         )
 
 
+ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+
+def discard(user, reason: str) -> int:
+    """The user's export ZIPs hold copies of data that was just deleted: they go now (the
+    files once the deletion commits), not when their link expires. A ready ZIP's job is
+    marked expired, a waiting or building one failed, both with `reason`; a build still
+    running stores nothing (see build). Returns how many jobs were discarded."""
+    jobs = ExportJob.objects.filter(user=user)
+    files.delete_files_on_commit(jobs.exclude(file="").values_list("file", flat=True))
+    ready = jobs.filter(status=ExportStatus.READY).update(
+        status=ExportStatus.EXPIRED, file="", size=0, error=reason[:500]
+    )
+    active = jobs.filter(status__in=ACTIVE).update(
+        status=ExportStatus.FAILED, file="", error=reason[:500], finished_at=timezone.now()
+    )
+    jobs.exclude(file="").update(file="")
+    return ready + active
+
+
 def build(job: ExportJob) -> ExportJob:
     """Build the ZIP into a temporary file, then move it into media storage."""
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, progress=1)
+    started = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        status=ExportStatus.RUNNING, progress=1
+    )
+    if not started:
+        return job  # discarded (its data deleted) before it started
     job.status, job.progress = ExportStatus.RUNNING, 1
     try:
         with tempfile.TemporaryFile(suffix=".zip") as tmp:
@@ -157,7 +181,7 @@ def build(job: ExportJob) -> ExportJob:
         )
         raise
     now = timezone.now()
-    done = ExportJob.objects.filter(pk=job.pk).update(
+    done = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         file=name,
         size=size,
         status=ExportStatus.READY,
@@ -166,7 +190,8 @@ def build(job: ExportJob) -> ExportJob:
         expires_at=now + timedelta(hours=settings.EXPORT_LINK_HOURS),
     )
     if not done:
-        # The account (and the job) went while the ZIP was being built: it goes too.
+        # The account (and the job) went while the ZIP was being built, or the data it
+        # holds was deleted meanwhile (discard): the ZIP goes too.
         files.delete_files([name])
         return job
     job.refresh_from_db()

@@ -48,3 +48,18 @@ def record_skipped(user, photo, step: str, scope: str) -> ProcessingRecord:
         summary=f"Not analysed: {scope} is not granted.",
         scope_missing=scope,
     )
+
+
+FINDINGS_DELETED = "Findings deleted."
+
+
+def forget_findings(user, steps) -> int:
+    """The findings of `steps` were deleted: the log keeps that each step ran, when, with
+    which model and how it ended, but no longer what it found (a record's summary such as
+    "tags: academic gown 0.61", and its details). Skipped records say only why they were
+    skipped and stay as they are. Returns how many records were cleared."""
+    return (
+        ProcessingRecord.objects.filter(user=user, step__in=list(steps))
+        .exclude(outcome=Outcome.SKIPPED)
+        .update(summary=FINDINGS_DELETED, details={})
+    )

@@ -21,10 +21,19 @@ class PersonalData:
     label = ""  # for people, e.g. "Photos, faces and people"
     readme = ""  # lines of the export's README.txt describing the files export() writes
     count_labels: dict[str, str] = {}  # {count key: "what it counts"} for the delete pages
+    # The analysis-log steps (privacy.records) whose findings erase_derived deletes: their
+    # records lose the summary of what was found once the findings are gone.
+    finding_steps: tuple[str, ...] = ()
 
     def counts(self, user, *, derived: bool = False) -> dict[str, int]:
         """What the app holds about `user`; with derived=True, what erase_derived would
         delete (and what it keeps, e.g. photos_kept)."""
+        return {}
+
+    def revocation_counts(self, user, scopes) -> dict[str, int]:
+        """What revoking every one of `scopes` deletes (or changes) at once, for the
+        confirmation step of a revocation and of stop-all; keys ending in `_kept` count
+        what stays."""
         return {}
 
     def export(self, user, zf, progress=None) -> None:

@@ -42,6 +42,20 @@ class StopProcessingSerializer(ConsentSerializer):
     )
 
 
+class RevocationPreviewSerializer(serializers.Serializer):
+    scopes = serializers.ListField(
+        child=serializers.CharField(), help_text="The scopes the POST would revoke."
+    )
+    deleted = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="What the POST deletes at once: {what: count} (albums_renamed: saved albums "
+        "whose title may name a person, renamed to their dates).",
+    )
+    kept = serializers.DictField(
+        child=serializers.IntegerField(), help_text="What stays: {what_kept: count}."
+    )
+
+
 class ProcessingRecordSerializer(serializers.ModelSerializer):
     photo = serializers.IntegerField(
         source="photo_ref", allow_null=True, help_text="The photo's id (kept after deletion)."

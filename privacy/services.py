@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Device
-from privacy import consent, files, registry
+from privacy import consent, export, files, records, registry
 from privacy.models import (
     PROCESSING_SCOPES,
     AccessLog,
@@ -55,12 +55,29 @@ def stop_all(user, *, channel: str = Channel.WEB, device=None) -> list[str]:
     revocation when they run, because they ask consent.allows() then.
     """
     revoked = []
-    latest = _last_actions(user)
-    for scope in PROCESSING_SCOPES:
-        if latest.get(scope) == ConsentAction.GRANT:
-            consent.revoke(user, scope, channel=channel, device=device, note="stop all")
-            revoked.append(str(scope))
+    for scope in stop_all_scopes(user):
+        consent.revoke(user, scope, channel=channel, device=device, note="stop all")
+        revoked.append(scope)
     return revoked
+
+
+def stop_all_scopes(user) -> list[str]:
+    """What stop_all would revoke."""
+    latest = _last_actions(user)
+    return [str(s) for s in PROCESSING_SCOPES if latest.get(s) == ConsentAction.GRANT]
+
+
+def revocation_preview(user, scopes) -> dict:
+    """What revoking `scopes` deletes at once and what stays, from the providers: the
+    confirmation step of a revocation and of stop-all (page and API) shows it first."""
+    scopes = [str(s) for s in scopes]
+    counts = registry.merge(p.revocation_counts(user, scopes) for p in registry.providers())
+    if Scope.FACE_ANALYSIS in scopes:
+        # The ZIPs hold the face embeddings (consent.revoke discards them).
+        counts["exports"] = ExportJob.objects.filter(user=user).exclude(file="").count()
+    deleted = {k: v for k, v in counts.items() if not k.endswith("_kept")}
+    kept = {k: v for k, v in counts.items() if k.endswith("_kept")}
+    return {"scopes": scopes, "deleted": deleted, "kept": kept}
 
 
 def needs_retention_choice(user, states=None) -> bool:
@@ -160,16 +177,28 @@ def _erase(user, verb: str) -> dict[str, int]:
 def delete_derived_data(user) -> dict[str, int]:
     """Everything computed from the photos (photos kept); nothing then claims they are
     analysed. The "what was analysed" log stays: it is the record of what happened, and
-    goes with the account."""
-    return _erase(user, "erase_derived")
+    goes with the account, but no longer says what was found. Export ZIPs, which hold the
+    findings, go too."""
+    deleted = _erase(user, "erase_derived")
+    _forget_copies(user, "Deleted with the analysis results it held.")
+    return deleted
+
+
+def _forget_copies(user, reason: str) -> None:
+    """Data was just deleted: the copies that privacy itself keeps of it go too."""
+    steps = {step for p in registry.providers() for step in p.finding_steps}
+    records.forget_findings(user, steps)
+    export.discard(user, reason)
 
 
 @transaction.atomic
 def erase_uploads(user) -> dict[str, int]:
     """Every provider's data of the user (photos, their files, everything derived); the
-    account, its consent ledger, analysis log and exports stay. Returns what was there."""
+    account, its consent ledger and analysis log stay (without what the analysis found);
+    export ZIPs, which hold copies of the photos, go. Returns what was there."""
     before = photo_counts(user)
     _erase(user, "erase_all")
+    _forget_copies(user, "Deleted with the photos it held.")
     return before
 
 

@@ -172,16 +172,53 @@ def index(request):
     return render(request, "privacy/index.html", context)
 
 
+def _revoke_confirmation(request, scopes, *, title, action_url, extra, error=""):
+    """The step before a revocation that deletes something: what goes, what stays."""
+    preview = services.revocation_preview(request.user, scopes)
+    context = {
+        "page": "privacy",
+        "title": title,
+        "scopes": [Scope(s).label for s in preview["scopes"]],
+        "deleted": _labelled(preview["deleted"]),
+        "kept": _labelled(preview["kept"]),
+        "action_url": action_url,
+        "extra": extra,
+        "error": error,
+    }
+    return render(request, "privacy/revoke_confirm.html", context, status=400 if error else 200)
+
+
+def _deletes_something(preview: dict) -> bool:
+    return any(preview["deleted"].values())
+
+
 @login_required
 @require_POST
 def change_scope(request, scope):
-    """One scope's toggle. Bad input (unknown scope, double grant) is a message, not a 500."""
+    """One scope's toggle. Bad input (unknown scope, double grant) is a message, not a 500.
+    A revocation that deletes data (face_analysis: faces, people, their suggestions) shows
+    what it deletes first and needs confirm=yes."""
     action = request.POST.get("action")
     try:
         if action == "grant":
             consent.grant(request.user, scope, channel=Channel.WEB)
             messages.success(request, f"Allowed: {Scope(scope).label}.")
         elif action == "revoke":
+            if (
+                request.POST.get("confirm") != "yes"
+                and scope in services.stop_all_scopes(request.user)
+                and _deletes_something(services.revocation_preview(request.user, [scope]))
+            ):
+                return _revoke_confirmation(
+                    request,
+                    [scope],
+                    title=f"Stop {Scope(scope).label.lower()}",
+                    action_url=reverse("privacy:scope", args=[scope]),
+                    extra={"action": "revoke"},
+                    error="Tick the box to confirm. Nothing was changed."
+                    if "confirm" in request.POST
+                    else "",
+                )
             consent.revoke(request.user, scope, channel=Channel.WEB)
             messages.success(request, f"Stopped: {Scope(scope).label}.")
             if scope == Scope.CLOUD_PROCESSING:
@@ -194,9 +231,26 @@ def change_scope(request, scope):
 
 
 @login_required
-@require_POST
 def stop_all(request):
-    revoked = services.stop_all(request.user, channel=Channel.WEB)
+    """GET (or a POST without confirm=yes, when something would be deleted) shows what
+    stopping everything deletes and what stays; POST with confirm=yes stops."""
+    user = request.user
+    scopes = services.stop_all_scopes(user)
+    preview = services.revocation_preview(user, scopes)
+    if request.method != "POST" or (
+        request.POST.get("confirm") != "yes" and _deletes_something(preview)
+    ):
+        return _revoke_confirmation(
+            request,
+            scopes,
+            title="Stop all future processing",
+            action_url=reverse("privacy:stop-all"),
+            extra={},
+            error="Tick the box to confirm. Nothing was changed."
+            if request.method == "POST" and "confirm" in request.POST
+            else "",
+        )
+    revoked = services.stop_all(user, channel=Channel.WEB)
     if revoked:
         messages.success(
             request,
@@ -333,6 +387,7 @@ COUNT_LABELS = {
     "processing_records": "analysis log entries",
     "exports": "exports",
     "photos_kept": "photos kept",
+    "tags_kept": "tags kept",
 }
 
 

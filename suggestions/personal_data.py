@@ -2,10 +2,13 @@
 erasure: suggestions (with their rendered images) and albums. Registered in
 SuggestionsConfig.ready()."""
 
+from django.db.models import Q
+
 from privacy.export import dump_json
+from privacy.models import Scope
 from privacy.registry import PersonalData
 from suggestions import services
-from suggestions.models import Album, Suggestion
+from suggestions.models import Album, State, Suggestion
 
 
 class SuggestionsData(PersonalData):
@@ -19,6 +22,29 @@ class SuggestionsData(PersonalData):
             "suggestions": Suggestion.objects.filter(owner=user).count(),
             "albums": Album.objects.filter(owner=user).count(),
         }
+
+    count_labels = {
+        "albums_renamed": "saved albums named after a person (renamed to their dates)",
+        "albums_kept": "albums kept",
+    }
+
+    def revocation_counts(self, user, scopes):
+        """As services.withdraw_for_scope does it, for each of `scopes` in turn."""
+        scopes = set(scopes)
+        if not scopes & {Scope.FACE_ANALYSIS, Scope.OLDER_PHOTOS, Scope.CLOUD_PROCESSING}:
+            return {}
+        withdrawn = Q(pk__in=[])
+        if Scope.FACE_ANALYSIS in scopes:
+            withdrawn |= Q(uses_faces=True)
+        if Scope.CLOUD_PROCESSING in scopes:
+            withdrawn |= ~Q(state=State.SAVED)
+        if Scope.OLDER_PHOTOS in scopes:
+            withdrawn |= Q(uses_older_photos=True) & ~Q(state=State.SAVED)
+        counts = {"suggestions": Suggestion.objects.filter(withdrawn, owner=user).count()}
+        if Scope.FACE_ANALYSIS in scopes:
+            counts["albums_renamed"] = services.face_named_albums(user).count()
+        counts["albums_kept"] = Album.objects.filter(owner=user).count()
+        return counts
 
     def export(self, user, zf, progress=None):
         suggestions = (

@@ -9,6 +9,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from photos.models import Face, Person, Photo, PhotoTheme
@@ -33,10 +34,12 @@ def withdraw_for_scope(user, scope: str) -> int:
     """Delete the suggestions that depended on a scope the user just revoked (their
     rendered images too, once the deletion is committed). Saved ones stay (their albums
     hold the photos), except after face_analysis is revoked: a face-based suggestion names
-    people, which is biometric data, so it goes even when saved; its album stays."""
+    people, which is biometric data, so it goes even when saved; its album stays, without
+    the name (unname_albums)."""
     qs = Suggestion.objects.for_owner(user)
     if scope == Scope.FACE_ANALYSIS:
         qs = qs.filter(uses_faces=True)
+        unname_albums(user)
     elif scope == Scope.OLDER_PHOTOS:
         qs = qs.filter(uses_older_photos=True)
     elif scope != Scope.CLOUD_PROCESSING:
@@ -46,6 +49,33 @@ def withdraw_for_scope(user, scope: str) -> int:
     delete_files_on_commit(qs.exclude(image="").values_list("image", flat=True))
     _, per_model = Suggestion.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).delete()
     return per_model.get(Suggestion._meta.label, 0)
+
+
+def face_named_albums(user):
+    """Albums saved from a face-based suggestion whose title is still the suggestion's
+    (which may name a person); a title the user typed is theirs and is left alone."""
+    return Album.objects.filter(
+        owner=user, suggestion__uses_faces=True, title=F("suggestion__title")
+    ).select_related("suggestion")
+
+
+def neutral_title(suggestion: Suggestion) -> str:
+    start, end = suggestion.period_start, suggestion.period_end
+    if start is None:
+        return "Saved album"
+    first, last = f"{start:%B %Y}", f"{(end or start):%B %Y}"
+    return f"Photos from {first}" if first == last else f"Photos from {first} to {last}"
+
+
+def unname_albums(user) -> int:
+    """face_analysis was revoked: a saved album keeps its photos (the user chose to keep
+    them), but a title that came from the suggestion, such as "Moments with Ada", names a
+    person found by face recognition, so it becomes the album's dates. Returns how many."""
+    albums = list(face_named_albums(user))
+    for album in albums:
+        album.title = neutral_title(album.suggestion)
+    Album.objects.bulk_update(albums, ["title"])
+    return len(albums)
 
 
 def forget_renders_of(owner, photo_ids) -> int:

@@ -27,7 +27,12 @@ def _database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, *, media_root: Path, log_dir: Path, concurrency: int = 2):
+    def __init__(
+        self, *, media_root: Path, log_dir: Path, concurrency: int = 2, env: dict | None = None
+    ):
+        """`env`: more environment for the worker; with CELERY_BROKER_URL=filesystem:// in
+        it, readiness is read from the log (that transport answers no ping)."""
+        self.extra_env = env or {}
         self.media_root = media_root
         self.log_path = log_dir / "worker.log"
         self.concurrency = concurrency
@@ -45,7 +50,10 @@ class WorkerProcess:
             "DATABASE_URL": _database_url(),
             "MEDIA_ROOT": str(self.media_root),
             "CELERY_TASK_ALWAYS_EAGER": "0",
+            **self.extra_env,
         }
+        ready_line = f"{self.name} ready."
+        start_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed by the child's exit
         self.proc = subprocess.Popen(
             [
@@ -75,7 +83,11 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited at start:\n{self.log()}")
-            if celery_app.control.ping(destination=[self.name], timeout=0.5):
+            if self.extra_env.get("CELERY_BROKER_URL", "").startswith("filesystem"):
+                if ready_line in self.log()[start_at:]:
+                    return
+                time.sleep(0.2)
+            elif celery_app.control.ping(destination=[self.name], timeout=0.5):
                 return
         raise RuntimeError(f"worker did not become ready in {timeout}s:\n{self.log()}")
 

@@ -21,8 +21,16 @@ log = logging.getLogger(__name__)
 ANALYSIS_STEPS = tuple(REGISTRY)
 ALL_STEPS = (Step.DERIVATIVES, *ANALYSIS_STEPS)
 ANALYSE_TASK = "photos.tasks.analyse_photo"
-# A photo pending or running for longer than this was lost by the broker or a dead worker.
+# A photo queued this long ago and still pending was lost by the broker (a long backlog
+# waits longer than the task time limit, so this is not that limit).
 STALE_AFTER = timedelta(minutes=30)
+# A step running for longer than the task's hard time limit cannot still be running: its
+# worker died (SIGKILL, out of memory, power) and, on the filesystem broker, the message
+# went with it. The sweep (every 5 minutes) queues it again.
+RUNNING_STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+# The retry button and admin action also take a step "running" for this long: the user
+# sees it stuck, and a second run of a step that is in fact still going stores only once.
+RETRY_RUNNING_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
@@ -71,14 +79,54 @@ def _requeue(steps_qs, ids) -> int:
     return len(ids)
 
 
+def _stuck(older_than: timedelta):
+    return Q(status=AnalysisStatus.RUNNING, updated_at__lt=timezone.now() - older_than)
+
+
+def retryable_steps(photos):
+    """The failed steps of `photos`, and those stuck running (RETRY_RUNNING_AFTER)."""
+    return AnalysisStep.objects.filter(photo__in=photos).filter(
+        Q(status=AnalysisStatus.FAILED) | _stuck(RETRY_RUNNING_AFTER)
+    )
+
+
+def can_retry(steps) -> bool:
+    """Whether the retry button has something to do, for steps already fetched."""
+    stuck_before = timezone.now() - RETRY_RUNNING_AFTER
+    return any(
+        s.status == AnalysisStatus.FAILED
+        or (s.status == AnalysisStatus.RUNNING and s.updated_at < stuck_before)
+        for s in steps
+    )
+
+
 def retry_failed(photos) -> int:
-    """Set failed steps of `photos` (a queryset) back to pending and queue them again."""
-    ids = list(photos.filter(steps__status=AnalysisStatus.FAILED).values_list("pk", flat=True))
-    ids = sorted(set(ids))
+    """Set the failed and stuck steps of `photos` (a queryset) back to pending and queue
+    them again. Returns how many photos were queued."""
+    steps = retryable_steps(photos)
+    ids = sorted(set(steps.values_list("photo_id", flat=True)))
     if not ids:
         return 0
-    failed = AnalysisStep.objects.filter(photo_id__in=ids, status=AnalysisStatus.FAILED)
-    return _requeue(failed, ids)
+    return _requeue(
+        AnalysisStep.objects.filter(pk__in=list(steps.values_list("pk", flat=True))), ids
+    )
+
+
+def requeue_interrupted(*, everything_running: bool) -> int:
+    """At worker start: queue again the photos a dead worker left running.
+
+    With `everything_running` (the filesystem broker, which drops a message once fetched,
+    so acks_late gives nothing back) every running step is taken: a second worker that is
+    alive and busy with one of them only repeats it, and the store keeps one set of rows.
+    Otherwise (Redis, RabbitMQ: the broker redelivers) only steps running for longer than
+    the hard time limit. Returns how many photos were queued."""
+    running = AnalysisStep.objects.filter(status=AnalysisStatus.RUNNING)
+    if not everything_running:
+        running = running.filter(_stuck(RUNNING_STALE_AFTER))
+    ids = sorted(set(running.values_list("photo_id", flat=True)[:SWEEP_BATCH]))
+    if not ids:
+        return 0
+    return _requeue(running.filter(photo_id__in=ids), ids)
 
 
 def requeue_skipped(owner, steps) -> int:
@@ -110,10 +158,15 @@ def sweep() -> dict[str, int]:
         queued_at__isnull=True,
         uploaded_at__lt=now - timedelta(minutes=1),
     )
+    # Running longer than the hard time limit: its worker died. Pending again, so that the
+    # next sweep does not queue it a second time while it waits for a worker.
+    dead = AnalysisStep.objects.filter(_stuck(RUNNING_STALE_AFTER))
+    dead_ids = list(dead.values_list("photo_id", flat=True).distinct()[:SWEEP_BATCH])
+    dead.filter(photo_id__in=dead_ids).update(status=AnalysisStatus.PENDING, updated_at=now)
     stalled = Photo.objects.filter(
         never_queued | Q(analysis_status__in=unfinished, queued_at__lt=now - STALE_AFTER)
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    ids = list(stalled)
+    ids = [*stalled, *dead_ids]
     counts["stalled"] = len(ids)
     for spec in REGISTRY.values():
         if not spec.model:

@@ -79,6 +79,7 @@ def _call(client, method, url, body):
 
 
 def _url(path, world):
+    path = path.replace("{scope}", "face_analysis")  # a name, not an object of alice's
     if "{" not in path:
         return path
     obj = next((attr for prefix, attr in IDS.items() if path.startswith(prefix)), None)

@@ -246,6 +246,12 @@ def test_a_person_goes_through_the_whole_product(server, browser_page, roll, tmp
     assert "Done" in analysed
     shot("privacy")
     page.click("#stop-all button")
+    # First what it deletes (the people found, the face-based suggestions) and what stays.
+    page.wait_for_selector("#deleted")
+    assert "Faces" in page.inner_text("#deleted")
+    shot("stop-all-confirm")
+    page.check("input[name=confirm]")
+    page.click("button:has-text('Stop and delete')")
     page.wait_for_url(f"{url}/privacy/retention/")
     shot("retention")
     page.check("input[name=choice][value=keep]")

@@ -25,9 +25,13 @@ def test_revoking_face_analysis_leaves_zero_embeddings_and_people(
     assert [p["name"] for p in before] == ["Friend of alice"]
     assert b"Friend of alice" in alice_client.get(reverse("photos:people")).content
 
-    response = alice_client.post(
-        reverse("privacy:scope", args=["face_analysis"]), {"action": "revoke"}
-    )
+    # First what it deletes, with nothing deleted yet; then, confirmed, it happens.
+    url = reverse("privacy:scope", args=["face_analysis"])
+    shown = alice_client.post(url, {"action": "revoke"})
+    assert shown.status_code == 200
+    assert Face.objects.filter(owner=alice).count() == 3
+    assert consent.allows(alice, "face_analysis")
+    response = alice_client.post(url, {"action": "revoke", "confirm": "yes"})
     assert response.status_code == 302
 
     assert Face.objects.filter(owner=alice).count() == 0  # faces and their embeddings

@@ -17,9 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def revoke_and_choose(client, choice):
-    response = client.post(
-        reverse("privacy:scope", args=["cloud_processing"]), {"action": "revoke"}
-    )
+    url = reverse("privacy:scope", args=["cloud_processing"])
+    # The suggestions not saved go with cloud processing: shown first, then confirmed.
+    shown = client.post(url, {"action": "revoke"})
+    assert shown.status_code == 200 and b'id="deleted"' in shown.content
+    response = client.post(url, {"action": "revoke", "confirm": "yes"})
     assert response["Location"] == reverse("privacy:retention")
     page = client.get(reverse("privacy:retention"))
     assert b'value="keep"' in page.content and b'value="delete"' in page.content

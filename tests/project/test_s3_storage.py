@@ -259,11 +259,6 @@ def test_deleting_the_account_leaves_no_object_of_the_user(
     assert not [k for k in s3_bucket.names() if k.startswith(f"u{alice.pk}/")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy.services.delete_all_photos keeps the user's export ZIPs, which hold "
-    "copies of every original, until they expire (issue for the privacy owners)",
-)
 def test_deleting_all_photos_also_removes_the_exports_that_hold_them(
     alice, photos_dir, s3_bucket, django_capture_on_commit_callbacks
 ):

@@ -142,9 +142,11 @@ URLS: dict[str, Url] = {
     "privacy/": page(),
     "privacy/welcome/": page(),
     "privacy/scopes/<str:scope>/": Url(
-        PAGE, {"scope": "=face_analysis"}, (Try("POST", (302,), {"action": "revoke"}),)
+        PAGE,
+        {"scope": "=face_analysis"},
+        (Try("POST", (302,), {"action": "revoke", "confirm": "yes"}),),
     ),
-    "privacy/stop/": Url(PAGE, tries=(Try("POST", owner=(302,)),)),
+    "privacy/stop/": Url(PAGE, tries=(GET, Try("POST", owner=(302,), data={"confirm": "yes"}))),
     "privacy/retention/": Url(PAGE, tries=(GET, Try("POST", (302,), {"choice": "keep"}))),
     "privacy/exports/": Url(PAGE, tries=(Try("POST", owner=(302,)),)),
     "privacy/exports/<int:pk>/status/": owned(pk="export.pk"),
@@ -161,7 +163,11 @@ URLS: dict[str, Url] = {
     "api/v1/devices/<int:pk>/": api_owned(Try("DELETE", owner=(204,)), pk="device.pk"),
     "api/v1/consent/": api(GET, Try("POST", (200,), {"scope": "ai_training", "granted": True})),
     "api/v1/privacy/analysis/": api(),
-    "api/v1/privacy/stop-processing/": api(Try("POST", owner=(200,))),
+    "api/v1/privacy/stop-processing/": api(GET, Try("POST", owner=(200,))),
+    # Bob and the moderator have not granted face_analysis: nothing to revoke.
+    "api/v1/privacy/revocation/<str:scope>/": api(
+        Try(owner=(200,), others=(400,)), scope="=face_analysis"
+    ),
     "api/v1/privacy/retention/": api(Try("POST", (200, 400), {"choice": "keep"})),
     "api/v1/privacy/export/": api(Try("POST", owner=(202,))),
     "api/v1/privacy/export/<int:pk>/": api_owned(pk="export.pk"),

@@ -58,3 +58,41 @@ def test_the_album_list_costs_the_same_queries_for_more_albums(
         response = alice_client.get(reverse("suggestions:albums"))
     assert response.content.decode().count('class="card suggestion-card"') == 5
     assert len(many) == few_count
+
+
+def test_it_takes_a_persons_name_off_saved_albums_when_face_analysis_is_revoked(
+    alice_client, alice, bob, grant, make_suggestion
+):
+    from privacy import consent
+    from suggestions.models import Album
+
+    grant(alice, "face_analysis")
+    grant(bob, "face_analysis")
+    named = make_suggestion(alice, kind="person", title="Moments with Ada")
+    named.uses_faces = True
+    named.save(update_fields=["uses_faces"])
+    album = services.save(named)
+    retitled = services.save(make_suggestion(alice, title="From faces, renamed by me"))
+    retitled.title = "Our garden"
+    retitled.save(update_fields=["title"])
+    retitled.suggestion.uses_faces = True
+    retitled.suggestion.save(update_fields=["uses_faces"])
+    scenic = services.save(make_suggestion(alice, title="Beach days"))
+    bobs = make_suggestion(bob, kind="person", title="Moments with Ada")
+    bobs.uses_faces = True
+    bobs.save(update_fields=["uses_faces"])
+    bobs_album = services.save(bobs)
+
+    consent.revoke(alice, "face_analysis")
+
+    album.refresh_from_db()
+    # The photos stay (the user chose to keep them); the name found by faces goes.
+    assert "Ada" not in album.title
+    assert album.title.startswith("Photos from ")
+    assert album.photos.count() == 2
+    listing = alice_client.get(reverse("suggestions:albums")).content.decode()
+    assert "Ada" not in listing
+    # A title the user typed is theirs; albums not made from faces keep theirs.
+    assert Album.objects.get(pk=retitled.pk).title == "Our garden"
+    assert Album.objects.get(pk=scenic.pk).title == "Beach days"
+    assert Album.objects.get(pk=bobs_album.pk).title == "Moments with Ada"
