@@ -579,6 +579,7 @@ def write_faces(photo, model, found):
         face.embedding = face_maths.to_bytes(det.embedding)
         face.dim = model.dim
         face.frame_time = frame.time
+        people.measure(face, det)
         filename = (
             f"{photo.sha256[:16]}-{model.version[:8]}-"
             f"{round(box[0])}-{round(box[1])}-{frame.time or 0:g}.jpg"
@@ -596,15 +597,18 @@ def write_faces(photo, model, found):
             new_faces.append(face)
     gone = [f for f in same if f not in kept] + stale
     affected |= {f.person_id for f in gone if f.person_id}
+    Face.objects.bulk_create(new_faces)
+    people.carry_corrections(gone, new_faces)
     if gone:
         crops = [f.crop.name for f in gone if f.crop]
         Face.objects.filter(pk__in=[f.pk for f in gone]).delete()
         transaction.on_commit(lambda: [default_storage.delete(n) for n in crops])
     if kept:
         Face.objects.bulk_update(
-            kept, ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
+            kept,
+            ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
+            + people.QUALITY_FIELDS,
         )
-    Face.objects.bulk_create(new_faces)
     matched = people.assign_new_faces(photo.owner_id, pack, new_faces)
     people.refresh(affected - {None})
     total = len(kept) + len(new_faces)
