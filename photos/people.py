@@ -19,6 +19,8 @@ from photos import signals
 from photos.lib import face_quality
 from photos.lib import faces as face_maths
 from photos.models import Face, FaceRejection, Person, PersonMerge, Photo
+from privacy import records
+from privacy.models import Outcome
 
 
 class PeopleError(ValueError):
@@ -298,6 +300,20 @@ def people_with_counts(user):
     )
 
 
+def listed(user):
+    """The People page: visible people, named first, then by how many photos they are in."""
+    return people_with_counts(user).visible().listed()
+
+
+def menu(user) -> list[Person]:
+    """The photo page's "this is" menu: the visible people with their cover crop."""
+    return list(listed(user))
+
+
+def merge_history(user, limit: int = 20):
+    return PersonMerge.objects.filter(owner=user).select_related("into")[:limit]
+
+
 def _evict_before_birthday(person: Person) -> int:
     """Faces matched automatically in photos taken before the birthday leave the person."""
     if person.birthday is None:
@@ -538,4 +554,17 @@ def forget(person: Person, *, keep_faces: bool = False) -> dict[str, int]:
         transaction.on_commit(lambda: [default_storage.delete(n) for n in crops])
     person.delete()
     counts["kept_faces"] = len(faces) if keep_faces else 0
+    # The log (and so the export) says that a person was forgotten and when; not who.
+    records.record_step(
+        person.owner,
+        None,
+        "person_forgotten",
+        outcome=Outcome.DONE,
+        summary=(
+            f"A person was forgotten: {counts['faces']} faces "
+            + ("kept as unrecognised" if keep_faces else "with their embeddings and crops")
+            + f", {counts['suggestions']} suggestions deleted."
+        ),
+        details=counts,
+    )
     return counts

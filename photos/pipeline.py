@@ -605,10 +605,9 @@ def write_faces(photo, model, found):
         transaction.on_commit(lambda: [default_storage.delete(n) for n in crops])
     if kept:
         Face.objects.bulk_update(
-            kept,
-            ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
-            + people.QUALITY_FIELDS,
+            kept, ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
         )
+        Face.objects.bulk_update(kept, people.QUALITY_FIELDS)
     matched = people.assign_new_faces(photo.owner_id, pack, new_faces)
     people.refresh(affected - {None})
     total = len(kept) + len(new_faces)

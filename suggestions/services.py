@@ -148,8 +148,10 @@ def build_context(user, *, now=None) -> Context:
             points[pk] = (lat, lon)
     faces, people = {}, {}
     if allow_faces:
-        for photo_id, person_id, x1, y1, x2, y2 in Face.objects.filter(
-            owner=user, photo__in=qs.values("id")
+        for photo_id, person_id, x1, y1, x2, y2 in (
+            Face.objects.shown().filter(  # not the false detections the user dismissed
+                owner=user, photo__in=qs.values("id")
+            )
         ).values_list("photo_id", "person_id", "x1", "y1", "x2", "y2"):
             faces.setdefault(photo_id, []).append(((x1, y1, x2, y2), person_id))
         for pk, name, birthday in (
