@@ -43,9 +43,7 @@ def no_person_has_two_faces_of_one_photo(owner):
 
 def reanalyse(photo):
     """The faces step runs again on the same pack (as after a retry or a pipeline change)."""
-    AnalysisStep.objects.filter(photo=photo, step=Step.FACES).update(
-        status=AnalysisStatus.PENDING
-    )
+    AnalysisStep.objects.filter(photo=photo, step=Step.FACES).update(status=AnalysisStatus.PENDING)
     tasks.analyse_photo(photo.pk)
 
 
@@ -226,9 +224,7 @@ def test_faces_before_the_birthday_are_never_auto_assigned(alice, obama, photos_
         alice, photos_dir / "people/obama/obama_partial_face.jpg", taken_at=oldest.taken_at
     )
     assert all(f.person_id != person.pk for f in faces_of(early))
-    late = analyse(
-        alice, photos_dir / "people/groups/biden_and_obama.jpg", taken_at=timezone.now()
-    )
+    late = analyse(alice, photos_dir / "people/groups/biden_and_obama.jpg", taken_at=timezone.now())
     assert faces_of(late)[0].person_id == person.pk
 
 
