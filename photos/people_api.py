@@ -23,7 +23,7 @@ from rest_framework.routers import SimpleRouter
 
 from photos import people
 from photos.api import PhotoCursorPagination
-from photos.models import AnalysisStatus, Face, Person, Photo
+from photos.models import AnalysisStatus, Face, Person, PersonMerge, Photo
 from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
@@ -100,6 +100,31 @@ class MergeSerializer(serializers.Serializer):
     into = StrictIntegerField(min_value=1, max_value=MAX_ID)
 
 
+class FacesActionSerializer(serializers.Serializer):
+    faces = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
+    )
+    action = serializers.ChoiceField(choices=["reject", "dismiss"])
+
+
+class ForgetSerializer(serializers.Serializer):
+    keep_faces = StrictBooleanField(required=False, default=False)
+
+
+class ForgetCountsSerializer(serializers.Serializer):
+    faces = serializers.IntegerField()
+    photos = serializers.IntegerField()
+    merges = serializers.IntegerField()
+    suggestions = serializers.IntegerField()
+
+
+class MergeRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonMerge
+        fields = ["id", "into", "source_name", "created_at", "undone_at"]
+        read_only_fields = fields
+
+
 class ProcessingStatusSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     pending = serializers.IntegerField()
@@ -133,7 +158,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return (
             Person.objects.for_owner(self.request.user)
             .annotate(photo_count=Count("faces__photo", distinct=True))
-            .order_by("-face_count", "id")
+            .listed()
         )
 
     def get_object(self):
@@ -149,8 +174,9 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             )
         ],
         responses={200: PersonSerializer(many=True), **_errors(401, 404)},
-        description="The user's visible people (hidden ones with ?hidden=true), most faces "
-        "first. Empty while face analysis is not granted.",
+        description="The user's visible people (hidden ones with ?hidden=true): every named "
+        "person, and unnamed groups of at least PERSON_MIN_FACES faces; named first, then by "
+        "photo count. Empty while face analysis is not granted.",
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -200,6 +226,93 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except people.PeopleError as exc:
             return error(str(exc), exc.code)
         return Response(self.get_serializer(self._fresh(merged.pk)).data)
+
+    @extend_schema(
+        request=FacesActionSerializer,
+        responses={200: PersonSerializer, 204: None, **_errors(400, 401, 404)},
+        description='Corrections of many faces of this person: "reject" (not this person: '
+        'never added back) or "dismiss" (not a face: hidden everywhere, never grouped). '
+        "Faces that are not on this person are ignored. 204 when the person is left with "
+        "nothing and was removed.",
+    )
+    @action(detail=True, methods=["post"])
+    def faces(self, request, pk=None):
+        person = self.get_object()
+        body = FacesActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        faces = list(
+            Face.objects.filter(
+                owner=request.user, person=person, pk__in=body.validated_data["faces"]
+            )
+        )
+        if not faces:
+            return error("None of these faces is on this person.", "no_faces")
+        if body.validated_data["action"] == "reject":
+            people.reject_faces(faces)
+        else:
+            people.dismiss_faces(faces)
+        fresh = self.get_queryset().filter(pk=person.pk).first()
+        if fresh is None:
+            return Response(status=204)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: ForgetCountsSerializer, **_errors(401, 404)},
+        description="What forgetting this person would delete, counted; deletes nothing.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ForgetSerializer,
+        responses={200: ForgetCountsSerializer, **_errors(400, 401, 404)},
+        description="Forget this person: the person, name and birthday, their faces' "
+        "embeddings and crops (or, with keep_faces, the faces stay as unrecognised) and "
+        "every suggestion that used them. Returns what was deleted.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def forget(self, request, pk=None):
+        person = self.get_object()
+        if request.method == "GET":
+            return Response(ForgetCountsSerializer(people.forget_preview(person)).data)
+        body = ForgetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        counts = people.forget(person, keep_faces=body.validated_data["keep_faces"])
+        return Response(ForgetCountsSerializer(counts).data)
+
+    @extend_schema(
+        responses={200: MergeRecordSerializer(many=True), **_errors(401)},
+        description="The user's merges, newest first (the last 100), to show and undo.",
+    )
+    @action(detail=False, methods=["get"], url_path="merges", pagination_class=None)
+    def merges(self, request):
+        if not consent.allows(request.user, Scope.FACE_ANALYSIS):
+            return Response([])
+        return Response(
+            MergeRecordSerializer(people.merge_history(request.user, 100), many=True).data
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: PersonSerializer, **_errors(400, 401, 404)},
+        description="Undo a merge: the merged-away person comes back with their faces.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"merges/(?P<merge_id>\d+)/undo",
+        pagination_class=None,
+    )
+    def undo_merge(self, request, merge_id=None):
+        if not consent.allows(request.user, Scope.FACE_ANALYSIS) or int(merge_id) > MAX_ID:
+            raise NotFound("No such merge.")
+        record = PersonMerge.objects.filter(owner=request.user, pk=int(merge_id)).first()
+        if record is None:
+            raise NotFound("No such merge.")
+        try:
+            source = people.undo_merge(record)
+        except people.PeopleError as exc:
+            return error(str(exc), exc.code)
+        return Response(self.get_serializer(self._fresh(source.pk)).data)
 
     @extend_schema(
         responses={200: PhotoSerializer(many=True), **_errors(401, 404)},

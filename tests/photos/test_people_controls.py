@@ -162,3 +162,60 @@ def test_forgetting_can_keep_the_faces_as_unrecognised(alice, album):
     assert kept.count() == 3 and not kept.filter(clear=True).exists()
     people.cluster_user(alice)
     assert not Face.objects.filter(pk__in=ids).exclude(person=None).exists()
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_api_corrects_faces_undoes_merges_and_forgets(alice, bob, api_client_for, album):
+    api = api_client_for(alice)
+    ann, ben = album["ann"], album["ben"]
+    first, second, _third = Face.objects.filter(person=ann).order_by("pk")
+    response = api.post(
+        f"/api/v1/people/{ann.pk}/faces/",
+        {"faces": [first.pk], "action": "reject"},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["face_count"] == 2
+    response = api.post(
+        f"/api/v1/people/{ann.pk}/faces/",
+        {"faces": [second.pk], "action": "dismiss"},
+        format="json",
+    )
+    assert response.status_code == 200 and Face.objects.get(pk=second.pk).not_a_face
+    for body in ({"faces": [], "action": "reject"}, {"faces": ["1"], "action": "reject"},
+                 {"faces": [first.pk], "action": "explode"}, {"faces": [first.pk]}):  # fmt: skip
+        bad = api.post(f"/api/v1/people/{ann.pk}/faces/", body, format="json")
+        assert bad.status_code == 400, body
+
+    merged = api.post(f"/api/v1/people/{ben.pk}/merge/", {"into": ann.pk}, format="json")
+    assert merged.status_code == 200
+    history = api.get("/api/v1/people/merges/").json()
+    assert [m["into"] for m in history] == [ann.pk]
+    assert api_client_for(bob).get("/api/v1/people/merges/").json() == []
+    assert (
+        api_client_for(bob).post(f"/api/v1/people/merges/{history[0]['id']}/undo/").status_code
+        == 404
+    )
+    undone = api.post(f"/api/v1/people/merges/{history[0]['id']}/undo/")
+    assert undone.status_code == 200 and undone.json()["face_count"] == 3
+    again = api.post(f"/api/v1/people/merges/{history[0]['id']}/undo/")
+    assert again.status_code == 400 and again.json()["code"] == "already_undone"
+
+    ben_id = undone.json()["id"]
+    preview = api.get(f"/api/v1/people/{ben_id}/forget/")
+    assert preview.status_code == 200 and preview.json()["faces"] == 3
+    assert Person.objects.filter(pk=ben_id).exists()
+    assert (
+        api_client_for(bob).post(f"/api/v1/people/{ben_id}/forget/", {}, format="json").status_code
+        == 404
+    )
+    assert (
+        api.post(
+            f"/api/v1/people/{ben_id}/forget/", {"keep_faces": "yes"}, format="json"
+        ).status_code
+        == 400
+    )
+    done = api.post(f"/api/v1/people/{ben_id}/forget/", {"keep_faces": False}, format="json")
+    assert done.status_code == 200 and done.json()["faces"] == 3
+    assert not Person.objects.filter(pk=ben_id).exists()
