@@ -82,3 +82,31 @@ def test_it_corrects_faces_in_bulk_and_merges_after_confirming(server, browser_p
     expect(page.locator(".person-option img").first).to_be_visible()
     shoot(page, "photo-this-is")
     assert not page.js_errors
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_crowd_photo_lists_its_faces_compactly(server, browser_page, alice, grant, photos_dir):
+    from photos import tasks
+    from privacy.models import Scope
+    from tests.factories import make_photo
+
+    grant(alice, Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS)
+    photo = make_photo(alice, photos_dir / "scenes/selfie.jpg", status="pending")
+    tasks.analyse_photo(photo.pk)
+    count = Face.objects.filter(photo=photo).count()
+    assert count > 100 and not Person.objects.filter(owner=alice).exists()
+    page, url = browser_page, server
+    log_in(page, url, alice)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{url}/library/photo/{photo.pk}/")
+    expect(page.locator(".face-row:visible")).to_have_count(12)
+    more = page.get_by_text(f"Show {count - 12} more faces")
+    shoot(page, "crowd", phone=True)
+    # Nothing makes the page wider than the phone (wide tables scroll inside their card).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    more.click()
+    expect(page.locator(".face-row:visible")).to_have_count(count)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{url}/library/photo/{photo.pk}/")
+    shoot(page, "crowd")
+    assert not page.js_errors
