@@ -226,7 +226,7 @@ class FaceQuerySet(models.QuerySet):
 
     def groupable(self):
         """Faces that clustering and automatic matching may use."""
-        return self.filter(not_a_face=False, clear=True)
+        return self.filter(not_a_face=False, unrecognised=False, clear=True)
 
 
 class Face(models.Model):
@@ -258,6 +258,9 @@ class Face(models.Model):
     embedding_norm = models.FloatField(null=True, blank=True)  # the recogniser's raw length
     # "Not a face": a false detection the user dismissed, hidden everywhere, never grouped.
     not_a_face = models.BooleanField(default=False)
+    # Its person was forgotten and the user kept the face: shown on its photo, without an
+    # embedding, never grouped or matched again.
+    unrecognised = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = FaceQuerySet.as_manager()

@@ -43,6 +43,10 @@ def measure(face: Face, detected) -> Face:
     """Store a detected face's quality measures and whether it is clear enough to group."""
     face.sharpness = None if detected.sharpness is None else round(detected.sharpness, 1)
     face.embedding_norm = None if detected.norm is None else round(detected.norm, 3)
+    if face.unrecognised:
+        # A forgotten person's face, kept on its photo: no embedding, ever again.
+        face.embedding, face.clear = b"", False
+        return face
     face.clear = not face_quality.unclear_reasons(
         box=face.box,
         score=face.det_score,
@@ -54,7 +58,7 @@ def measure(face: Face, detected) -> Face:
     return face
 
 
-QUALITY_FIELDS = ["clear", "sharpness", "embedding_norm"]
+QUALITY_FIELDS = ["clear", "sharpness", "embedding_norm", "embedding"]
 
 
 def _rejections(face_ids) -> dict[int, set[int]]:
@@ -98,7 +102,11 @@ def assign_new_faces(owner_id, pack: str, faces: list[Face]) -> int:
     faces = [
         f
         for f in faces
-        if f.person_id is None and not f.assigned_by_user and f.clear and not f.not_a_face
+        if f.person_id is None
+        and not f.assigned_by_user
+        and f.clear
+        and not f.not_a_face
+        and not f.unrecognised
     ]
     if not faces:
         return 0
@@ -255,6 +263,8 @@ def carry_corrections(gone: list[Face], made: list[Face]) -> None:
         free.remove(old)
         if old.not_a_face:
             face.not_a_face = True
+        elif old.unrecognised:
+            face.unrecognised, face.clear, face.embedding = True, False, b""
         elif old.person_id and (old.assigned_by_user or old.person_id in confirmed):
             face.person_id = old.person_id
             face.assigned_by_user = old.assigned_by_user
@@ -262,7 +272,10 @@ def carry_corrections(gone: list[Face], made: list[Face]) -> None:
         rejections += [FaceRejection(face=face, person_id=pk) for pk in rejected.get(old.pk, ())]
         changed.append(face)
     if changed:
-        Face.objects.bulk_update(changed, ["not_a_face", "person", "assigned_by_user"])
+        Face.objects.bulk_update(
+            changed,
+            ["not_a_face", "unrecognised", "clear", "embedding", "person", "assigned_by_user"],
+        )
     FaceRejection.objects.bulk_create(rejections, ignore_conflicts=True)
     for person_id, pack in moved.items():
         Person.objects.filter(pk=person_id).exclude(pack=pack).update(pack=pack, centroid=None)
@@ -543,15 +556,22 @@ def forget(person: Person, *, keep_faces: bool = False) -> dict[str, int]:
     ):
         pass
     faces = list(person.faces.all())
+    crops = [f.crop.name for f in faces if f.crop]
     if keep_faces:
-        # Kept as unrecognised: shown on their photo, never grouped or matched again.
+        # Kept as unrecognised: the box stays on its photo; embedding and crop go, and the
+        # face is never grouped or matched again (re-analysis keeps it so).
         Face.objects.filter(pk__in=[f.pk for f in faces]).update(
-            person=None, assigned_by_user=False, clear=False
+            person=None,
+            assigned_by_user=False,
+            clear=False,
+            unrecognised=True,
+            embedding=b"",
+            embedding_norm=None,
+            crop="",
         )
     else:
-        crops = [f.crop.name for f in faces if f.crop]
         Face.objects.filter(pk__in=[f.pk for f in faces]).delete()
-        transaction.on_commit(lambda: [default_storage.delete(n) for n in crops])
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in crops])
     person.delete()
     counts["kept_faces"] = len(faces) if keep_faces else 0
     # The log (and so the export) says that a person was forgotten and when; not who.

@@ -45,6 +45,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="face",
+            name="unrecognised",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name="face",
             name="sharpness",
             field=models.FloatField(blank=True, null=True),
         ),

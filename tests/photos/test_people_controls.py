@@ -160,6 +160,7 @@ def test_forgetting_can_keep_the_faces_as_unrecognised(alice, album):
     assert counts["kept_faces"] == 3
     kept = Face.objects.filter(pk__in=ids)
     assert kept.count() == 3 and not kept.filter(clear=True).exists()
+    assert all(f.unrecognised and bytes(f.embedding) == b"" and not f.crop for f in kept)
     people.cluster_user(alice)
     assert not Face.objects.filter(pk__in=ids).exclude(person=None).exists()
 

@@ -242,3 +242,16 @@ def test_a_named_one_face_person_is_in_every_list(alice, alice_client, api_clien
     # An unnamed one-face group is still not shown.
     people.update_person(lin, name="")
     assert not Person.objects.visible().filter(pk=lin.pk).exists()
+
+
+def test_a_forgotten_persons_kept_faces_stay_unrecognised(alice, obama):
+    people.forget(obama["person"], keep_faces=True)
+
+    def check():
+        for photo in obama["photos"]:
+            (face,) = faces_of(photo)
+            assert face.unrecognised and face.person_id is None
+            assert bytes(face.embedding) == b"" and not face.clear
+
+    survives_everything(alice, obama["photos"], check)
+    assert not Person.objects.filter(owner=alice, faces__photo__in=obama["photos"]).exists()
