@@ -107,6 +107,15 @@ class FacesActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["reject", "dismiss"])
 
 
+class UndoMergeSerializer(serializers.Serializer):
+    merge = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("The body must be a JSON object.")
+        return super().to_internal_value(data)
+
+
 class ForgetSerializer(serializers.Serializer):
     keep_faces = StrictBooleanField(required=False, default=False)
 
@@ -292,22 +301,25 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     @extend_schema(
-        request=None,
+        request=UndoMergeSerializer,
         responses={200: PersonSerializer, **_errors(400, 401, 404)},
-        description="Undo a merge: the merged-away person comes back with their faces.",
+        description="Undo a merge into this person (`merge`, an id from /people/merges/; "
+        "without it the latest one not undone yet): the merged-away person comes back with "
+        "their faces, name and birthday. Returns that person.",
     )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path=r"merges/(?P<merge_id>\d+)/undo",
-        pagination_class=None,
-    )
-    def undo_merge(self, request, merge_id=None):
-        if not consent.allows(request.user, Scope.FACE_ANALYSIS) or int(merge_id) > MAX_ID:
-            raise NotFound("No such merge.")
-        record = PersonMerge.objects.filter(owner=request.user, pk=int(merge_id)).first()
+    @action(detail=True, methods=["post"], url_path="undo-merge")
+    def undo_merge(self, request, pk=None):
+        person = self.get_object()
+        body = UndoMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        records = PersonMerge.objects.filter(owner=request.user, into=person)
+        merge_id = body.validated_data.get("merge")
+        if merge_id is not None:
+            record = records.filter(pk=merge_id).first()
+        else:
+            record = records.filter(undone_at=None).order_by("-created_at", "-id").first()
         if record is None:
-            raise NotFound("No such merge.")
+            raise NotFound("No such merge into this person.")
         try:
             source = people.undo_merge(record)
         except people.PeopleError as exc:

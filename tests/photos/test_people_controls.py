@@ -194,14 +194,15 @@ def test_api_corrects_faces_undoes_merges_and_forgets(alice, bob, api_client_for
     history = api.get("/api/v1/people/merges/").json()
     assert [m["into"] for m in history] == [ann.pk]
     assert api_client_for(bob).get("/api/v1/people/merges/").json() == []
-    assert (
-        api_client_for(bob).post(f"/api/v1/people/merges/{history[0]['id']}/undo/").status_code
-        == 404
-    )
-    undone = api.post(f"/api/v1/people/merges/{history[0]['id']}/undo/")
+    undo = f"/api/v1/people/{ann.pk}/undo-merge/"
+    assert api_client_for(bob).post(undo, {}, format="json").status_code == 404
+    assert api.post(undo, {"merge": 2**40}, format="json").status_code == 404
+    assert api.post(undo, {"merge": "1"}, format="json").status_code == 400
+    undone = api.post(undo, {"merge": history[0]["id"]}, format="json")
     assert undone.status_code == 200 and undone.json()["face_count"] == 3
-    again = api.post(f"/api/v1/people/merges/{history[0]['id']}/undo/")
+    again = api.post(undo, {"merge": history[0]["id"]}, format="json")
     assert again.status_code == 400 and again.json()["code"] == "already_undone"
+    assert api.post(undo, {}, format="json").status_code == 404  # none left to undo
 
     ben_id = undone.json()["id"]
     preview = api.get(f"/api/v1/people/{ben_id}/forget/")
