@@ -59,6 +59,7 @@ def store(photo, result: StepResult, granted):
         face.embedding = face_maths.to_bytes(det.embedding)
         face.dim = dim
         face.frame_time = time
+        people.measure(face, det)
         if match and match.crop:
             old_crops.append(match.crop.name)
         face.crop.name = result.saved[name]
@@ -69,13 +70,15 @@ def store(photo, result: StepResult, granted):
     gone = [f for f in same if f not in kept] + stale
     affected |= {f.person_id for f in gone if f.person_id}
     old_crops += [f.crop.name for f in gone if f.crop]
+    Face.objects.bulk_create(new_faces)
+    people.carry_corrections(gone, new_faces)
     if gone:
         Face.objects.filter(pk__in=[f.pk for f in gone]).delete()
     if kept:
         Face.objects.bulk_update(
             kept, ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
         )
-    Face.objects.bulk_create(new_faces)
+        Face.objects.bulk_update(kept, people.QUALITY_FIELDS)
     # Crops no face shows any more go once this is committed (a repeated run keeps its own).
     in_use = {f.crop.name for f in kept + new_faces}
     unused = [n for n in old_crops if n not in in_use]
