@@ -45,9 +45,7 @@ def measure(face: Face, detected) -> Face:
     face.sharpness = None if detected.sharpness is None else round(detected.sharpness, 1)
     face.embedding_norm = None if detected.norm is None else round(detected.norm, 3)
     if face.unrecognised:
-        # A forgotten person's face, kept on its photo: no embedding, ever again.
-        face.embedding, face.clear = b"", False
-        return face
+        return _unrecognise(face)
     face.clear = not face_quality.unclear_reasons(
         box=face.box,
         score=face.det_score,
@@ -60,6 +58,15 @@ def measure(face: Face, detected) -> Face:
 
 
 QUALITY_FIELDS = ["clear", "sharpness", "embedding_norm", "embedding"]
+
+
+def _unrecognise(face: Face) -> Face:
+    """A forgotten person's face, kept on its photo: no embedding and no crop, ever again
+    (forget() set it so; re-analysis and a pack change keep it so)."""
+    face.unrecognised, face.clear = True, False
+    face.embedding, face.embedding_norm = b"", None
+    face.crop = ""
+    return face
 
 
 def _rejections(face_ids) -> dict[int, set[int]]:
@@ -265,7 +272,7 @@ def carry_corrections(gone: list[Face], made: list[Face]) -> None:
         if old.not_a_face:
             face.not_a_face = True
         elif old.unrecognised:
-            face.unrecognised, face.clear, face.embedding = True, False, b""
+            _unrecognise(face)
         elif old.person_id and (old.assigned_by_user or old.person_id in confirmed):
             face.person_id = old.person_id
             face.assigned_by_user = old.assigned_by_user
@@ -275,7 +282,7 @@ def carry_corrections(gone: list[Face], made: list[Face]) -> None:
     if changed:
         Face.objects.bulk_update(
             changed,
-            ["not_a_face", "unrecognised", "clear", "embedding", "person", "assigned_by_user"],
+            ["not_a_face", "person", "assigned_by_user", "unrecognised", "crop", *QUALITY_FIELDS],
         )
     FaceRejection.objects.bulk_create(rejections, ignore_conflicts=True)
     for person_id, pack in moved.items():
