@@ -116,7 +116,10 @@ class UndoMergeSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError("The body must be a JSON object.")
+            # Keyed like every serializer error: a bare message here breaks `.errors` (a 500).
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["The body must be a JSON object."]}
+            )
         return super().to_internal_value(data)
 
 
