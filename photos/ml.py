@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from photos.lib import face_quality
 from photos.lib.fetch import FetchError, Progress, fetch, sha256_of
 
 _lock = threading.Lock()
@@ -38,6 +39,10 @@ class DetectedFace:
     landmarks: list[list[float]]  # five [x, y]
     score: float
     embedding: np.ndarray  # float32, L2-normalised
+    # Quality signals: the raw embedding's length (low for faces the recogniser is unsure
+    # of) and the sharpness of the aligned crop it saw.
+    norm: float | None = None
+    sharpness: float | None = None
 
 
 def _cached(key: tuple, load):
@@ -148,13 +153,16 @@ class FaceModel:
             for start in range(0, len(crops), batch)
         ]
         embeddings = np.concatenate(feats).astype(np.float32)
-        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True) + 1e-12
+        norms = np.linalg.norm(embeddings, axis=1)
+        embeddings /= norms[:, None] + 1e-12
         return [
             DetectedFace(
                 box=(k[0], k[1], k[2], k[3]),
                 landmarks=[[float(x), float(y)] for x, y in k[5]],
                 score=k[4],
                 embedding=embeddings[i],
+                norm=float(norms[i]),
+                sharpness=face_quality.sharpness(crops[i]),
             )
             for i, k in enumerate(kept)
         ]

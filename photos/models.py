@@ -171,7 +171,21 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def visible(self):
-        return self.filter(hidden=False, face_count__gte=settings.PERSON_MIN_FACES)
+        """Shown in lists: every named person, and unnamed groups big enough to matter."""
+        return self.filter(hidden=False).filter(
+            ~models.Q(name="") | models.Q(face_count__gte=settings.PERSON_MIN_FACES)
+        )
+
+    def listed(self):
+        """The People page's order: named first, then by how many photos they are in
+        (needs the `photo_count` annotation of people.people_with_counts)."""
+        return self.annotate(
+            unnamed=models.Case(
+                models.When(name="", then=models.Value(1)),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("unnamed", "-photo_count", "name", "pk")
 
 
 class Person(models.Model):
@@ -189,6 +203,9 @@ class Person(models.Model):
     face_count = models.PositiveIntegerField(default=0)  # denormalised for the people list
     # Mean of the member embeddings (float32 bytes), for the incremental nearest-person match.
     centroid = models.BinaryField(null=True, blank=True)
+    # The user named, merged or hand-fed this person: their faces are carried over when the
+    # face pack changes, as unnamed clusters are made again from scratch.
+    confirmed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PersonQuerySet.as_manager()
@@ -200,6 +217,16 @@ class Person(models.Model):
 
     def __str__(self):
         return self.name or f"Person {self.pk}"
+
+
+class FaceQuerySet(models.QuerySet):
+    def shown(self):
+        """Every face but false detections the user dismissed ("not a face")."""
+        return self.filter(not_a_face=False)
+
+    def groupable(self):
+        """Faces that clustering and automatic matching may use."""
+        return self.filter(not_a_face=False, unrecognised=False, clear=True)
 
 
 class Face(models.Model):
@@ -224,7 +251,19 @@ class Face(models.Model):
     # A face the user put on a person by hand is never moved by clustering.
     assigned_by_user = models.BooleanField(default=False)
     frame_time = models.FloatField(null=True, blank=True)  # videos: where in the clip
+    # Clear enough to recognise (photos/lib/face_quality.py): only clear faces are grouped
+    # or matched automatically; the others are shown on their photo and nowhere else.
+    clear = models.BooleanField(default=True)
+    sharpness = models.FloatField(null=True, blank=True)  # of the aligned crop
+    embedding_norm = models.FloatField(null=True, blank=True)  # the recogniser's raw length
+    # "Not a face": a false detection the user dismissed, hidden everywhere, never grouped.
+    not_a_face = models.BooleanField(default=False)
+    # Its person was forgotten and the user kept the face: shown on its photo, without an
+    # embedding, never grouped or matched again.
+    unrecognised = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["photo_id", "x1"]
@@ -254,6 +293,34 @@ class FaceRejection(models.Model):
 
     def __str__(self):
         return f"face {self.face_id} is not person {self.person_id}"
+
+
+class PersonMerge(models.Model):
+    """One merge the user made, kept so that it can be shown and undone."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    into = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
+    # What the merged-away person was, to make them again on undo.
+    source_name = models.CharField(max_length=100, blank=True)
+    source_birthday = models.DateField(null=True, blank=True)
+    source_hidden = models.BooleanField(default=False)
+    # The kept person's own name and birthday before the merge filled them in.
+    into_name = models.CharField(max_length=100, blank=True)
+    into_birthday = models.DateField(null=True, blank=True)
+    face_ids = models.JSONField(default=list)  # the faces that moved over
+    rejected_face_ids = models.JSONField(default=list)  # "not this person" that moved over
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The merge history on the People page.
+            models.Index(fields=["owner", "-created_at"], name="person_merge_owner_recent"),
+        ]
+
+    def __str__(self):
+        return f"merge of {self.source_name or 'a person'} into {self.into_id}"
 
 
 class Tag(models.Model):

@@ -23,8 +23,8 @@ from rest_framework.settings import api_settings
 
 from photos import people
 from photos.api import PhotoCursorPagination
-from photos.fetchers import get_person_for_user
-from photos.models import AnalysisStatus, Face, Person, Photo
+from photos.fetchers import get_merge_for_user, get_person_for_user
+from photos.models import AnalysisStatus, Face, Person, PersonMerge, Photo
 from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
@@ -104,6 +104,43 @@ class MergeSerializer(serializers.Serializer):
     into = StrictIntegerField(min_value=1, max_value=MAX_ID)
 
 
+class FacesActionSerializer(serializers.Serializer):
+    faces = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
+    )
+    action = serializers.ChoiceField(choices=["reject", "dismiss"])
+
+
+class UndoMergeSerializer(serializers.Serializer):
+    merge = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            # Keyed like every serializer error: a bare message here breaks `.errors` (a 500).
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["The body must be a JSON object."]}
+            )
+        return super().to_internal_value(data)
+
+
+class ForgetSerializer(serializers.Serializer):
+    keep_faces = StrictBooleanField(required=False, default=False)
+
+
+class ForgetCountsSerializer(serializers.Serializer):
+    faces = serializers.IntegerField()
+    photos = serializers.IntegerField()
+    merges = serializers.IntegerField()
+    suggestions = serializers.IntegerField()
+
+
+class MergeRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonMerge
+        fields = ["id", "into", "source_name", "created_at", "undone_at"]
+        read_only_fields = fields
+
+
 class ProcessingStatusSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     pending = serializers.IntegerField()
@@ -137,7 +174,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return (
             Person.objects.for_owner(self.request.user)
             .annotate(photo_count=Count("faces__photo", distinct=True))
-            .order_by("-face_count", "id")
+            .listed()
         )
 
     def get_object(self):
@@ -153,8 +190,9 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             )
         ],
         responses={200: PersonSerializer(many=True), **_errors(401, 404)},
-        description="The user's visible people (hidden ones with ?hidden=true), most faces "
-        "first. Empty while face analysis is not granted.",
+        description="The user's visible people (hidden ones with ?hidden=true): every named "
+        "person, and unnamed groups of at least PERSON_MIN_FACES faces; named first, then by "
+        "photo count. Empty while face analysis is not granted.",
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -202,6 +240,97 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except people.PeopleError as exc:
             return error(str(exc), exc.code)
         return Response(self.get_serializer(self._fresh(merged.pk)).data)
+
+    @extend_schema(
+        request=FacesActionSerializer,
+        responses={200: PersonSerializer, 204: None, **_errors(400, 401, 404)},
+        description='Corrections of many faces of this person: "reject" (not this person: '
+        'never added back) or "dismiss" (not a face: hidden everywhere, never grouped). '
+        "Faces that are not on this person are ignored. 204 when the person is left with "
+        "nothing and was removed.",
+    )
+    @action(detail=True, methods=["post"])
+    def faces(self, request, pk=None):
+        person = self.get_object()
+        body = FacesActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        faces = list(
+            Face.objects.filter(
+                owner=request.user, person=person, pk__in=body.validated_data["faces"]
+            )
+        )
+        if not faces:
+            return error("None of these faces is on this person.", "no_faces")
+        if body.validated_data["action"] == "reject":
+            people.reject_faces(faces)
+        else:
+            people.dismiss_faces(faces)
+        fresh = self.get_queryset().filter(pk=person.pk).first()
+        if fresh is None:
+            return Response(status=204)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: ForgetCountsSerializer, **_errors(401, 404)},
+        description="What forgetting this person would delete, counted; deletes nothing.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ForgetSerializer,
+        responses={200: ForgetCountsSerializer, **_errors(400, 401, 404)},
+        description="Forget this person: the person, name and birthday, their faces' "
+        "embeddings and crops (or, with keep_faces, the faces stay as unrecognised) and "
+        "every suggestion that used them. Returns what was deleted.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def forget(self, request, pk=None):
+        person = self.get_object()
+        if request.method == "GET":
+            return Response(ForgetCountsSerializer(people.forget_preview(person)).data)
+        body = ForgetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        counts = people.forget(person, keep_faces=body.validated_data["keep_faces"])
+        return Response(ForgetCountsSerializer(counts).data)
+
+    @extend_schema(
+        responses={200: MergeRecordSerializer(many=True), **_errors(401)},
+        description="The user's merges, newest first (the last 100), to show and undo.",
+    )
+    @action(detail=False, methods=["get"], url_path="merges", pagination_class=None)
+    def merges(self, request):
+        if not consent.allows(request.user, Scope.FACE_ANALYSIS):
+            return Response([])
+        return Response(
+            MergeRecordSerializer(people.merge_history(request.user, 100), many=True).data
+        )
+
+    @extend_schema(
+        request=UndoMergeSerializer,
+        responses={200: PersonSerializer, **_errors(400, 401, 404)},
+        description="Undo a merge into this person (`merge`, an id from /people/merges/; "
+        "without it the latest one not undone yet): the merged-away person comes back with "
+        "their faces, name and birthday. Returns that person.",
+    )
+    @action(detail=True, methods=["post"], url_path="undo-merge")
+    def undo_merge(self, request, pk=None):
+        person = self.get_object()
+        body = UndoMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        records = PersonMerge.objects.filter(into=person)
+        merge_id = body.validated_data.get("merge")
+        if merge_id is not None:
+            # Anyone else's merge, or one into another person: 404.
+            record = get_merge_for_user(request.user, merge_id, records)
+        else:
+            record = records.filter(undone_at=None).order_by("-created_at", "-id").first()
+            if record is None:
+                raise NotFound("No merge into this person to undo.")
+        try:
+            source = people.undo_merge(record)
+        except people.PeopleError as exc:
+            return error(str(exc), exc.code)
+        return Response(self.get_serializer(self._fresh(source.pk)).data)
 
     @extend_schema(
         responses={200: PhotoSerializer(many=True), **_errors(401, 404)},

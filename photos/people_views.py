@@ -7,16 +7,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from photos import people
 from photos.analysis import progress as analysis_progress
 from photos.analysis import queue as analysis_queue
-from photos.fetchers import get_face_for_user, get_person_for_user, get_photo_for_user
+from photos.fetchers import (
+    get_face_for_user,
+    get_merge_for_user,
+    get_person_for_user,
+    get_photo_for_user,
+)
 from photos.models import Face, Person, Photo
 from privacy import consent
 from privacy.models import Scope
 from project.files import private_file_response
+from project.lookups import parse_ids
 
 
 def _faces_allowed(user) -> bool:
@@ -36,15 +42,22 @@ def _back(request, fallback):
 @require_GET
 def people_list(request):
     allowed = _faces_allowed(request.user)
-    visible = hidden = []
+    visible = hidden = merges = []
     if allowed:
         everyone = people.people_with_counts(request.user)
-        visible = list(everyone.visible())
+        visible = list(everyone.visible().listed())
         hidden = list(everyone.filter(hidden=True))
+        merges = list(people.merge_history(request.user))
     return render(
         request,
         "photos/people.html",
-        {"people": visible, "hidden_people": hidden, "faces_allowed": allowed, "page": "people"},
+        {
+            "people": visible,
+            "hidden_people": hidden,
+            "merges": merges,
+            "faces_allowed": allowed,
+            "page": "people",
+        },
     )
 
 
@@ -55,7 +68,7 @@ def person_detail(request, pk):
         raise Http404("Face analysis is off.")
     person = get_person_for_user(request.user, pk)
     photos = Photo.objects.for_owner(request.user).filter(faces__person=person).distinct()[:500]
-    faces = list(person.faces.select_related("photo").order_by("-det_score")[:200])
+    faces = list(person.faces.shown().order_by("-clear", "-det_score")[:500])
     others = (
         Person.objects.for_owner(request.user)
         .filter(pack=person.pack)
@@ -98,6 +111,31 @@ def person_update(request, pk):
 
 
 @login_required
+@require_GET
+def person_merge_confirm(request, pk):
+    """Both people's faces side by side before the user confirms the merge."""
+    if not _faces_allowed(request.user):
+        raise Http404("Face analysis is off.")
+    person = get_person_for_user(request.user, pk)
+    into_id = request.GET.get("into", "")
+    if not into_id:
+        messages.error(request, "Choose the person to merge with.")
+        return redirect("photos:person", pk=person.pk)
+    into = get_person_for_user(request.user, into_id)  # "abc" or anyone else's: 404
+    if into.pk == person.pk:
+        messages.error(request, "A person cannot be merged into themselves.")
+        return redirect("photos:person", pk=person.pk)
+    sides = [
+        (p, list(p.faces.shown().order_by("-clear", "-det_score")[:24])) for p in (person, into)
+    ]
+    return render(
+        request,
+        "photos/person_merge.html",
+        {"person": person, "into": into, "sides": sides, "page": "people"},
+    )
+
+
+@login_required
 @require_POST
 def person_merge(request, pk):
     person = get_person_for_user(request.user, pk)
@@ -111,8 +149,68 @@ def person_merge(request, pk):
     except people.PeopleError as exc:
         messages.error(request, str(exc))
         return redirect("photos:person", pk=person.pk)
-    messages.success(request, "Merged.")
+    messages.success(request, "Merged. You can undo it from the People page.")
     return redirect("photos:person", pk=merged.pk)
+
+
+@login_required
+@require_POST
+def merge_undo(request, pk):
+    record = get_merge_for_user(request.user, pk)
+    try:
+        source = people.undo_merge(record)
+    except people.PeopleError as exc:
+        messages.error(request, str(exc))
+        return redirect("photos:people")
+    messages.success(request, f"Merge undone: {source} is a person of their own again.")
+    return redirect("photos:person", pk=source.pk)
+
+
+@login_required
+@require_POST
+def person_faces(request, pk):
+    """The person page's multi-select: "not this person" or "not a face" for many faces."""
+    person = get_person_for_user(request.user, pk)
+    ids = parse_ids(request.POST.getlist("faces"), limit=500)
+    faces = list(Face.objects.filter(owner=request.user, person=person, pk__in=ids))
+    action = request.POST.get("action")
+    if not faces or action not in ("reject", "dismiss"):
+        messages.error(request, "Select faces, then choose what they are.")
+        return redirect("photos:person", pk=person.pk)
+    if action == "reject":
+        done = people.reject_faces(faces)
+        messages.success(request, f"{done} face{'s' if done != 1 else ''} taken off {person}.")
+    else:
+        done = people.dismiss_faces(faces)
+        messages.success(request, f"{done} false detection{'s' if done != 1 else ''} hidden.")
+    if not Person.objects.filter(pk=person.pk).exists():
+        return redirect("photos:people")
+    return redirect("photos:person", pk=person.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_forget(request, pk):
+    """GET: what forgetting deletes, with counts. POST: forget."""
+    if not _faces_allowed(request.user):
+        raise Http404("Face analysis is off.")
+    person = get_person_for_user(request.user, pk)
+    if request.method == "GET":
+        counts = people.forget_preview(person)
+        return render(
+            request,
+            "photos/person_forget.html",
+            {"person": person, "counts": counts, "page": "people"},
+        )
+    keep = request.POST.get("keep_faces") == "1"
+    counts = people.forget(person, keep_faces=keep)
+    messages.success(
+        request,
+        f"Forgotten: the person, {counts['faces']} face{'s' if counts['faces'] != 1 else ''}"
+        + (" (kept as unrecognised)" if keep else "")
+        + f" and {counts['suggestions']} suggestion{'s' if counts['suggestions'] != 1 else ''}.",
+    )
+    return redirect("photos:people")
 
 
 @login_required
@@ -130,14 +228,25 @@ def face_reject(request, pk):
 
 @login_required
 @require_POST
+def face_dismiss(request, pk):
+    face = get_face_for_user(request.user, pk)
+    people.dismiss_faces([face])
+    messages.success(request, "Hidden: it will not be shown or grouped again.")
+    return _back(request, "photos:people")
+
+
+@login_required
+@require_POST
 def face_assign(request, pk):
     face = get_face_for_user(request.user, pk)
     person_id = request.POST.get("person", "")
     name = request.POST.get("name", "").strip()
+    move_other = request.POST.get("move_other") == "1"
     try:
         if person_id:
             # A malformed id or anyone else's person is a 404, as in the URL.
-            person = people.assign_face(face, get_person_for_user(request.user, person_id))
+            target = get_person_for_user(request.user, person_id)
+            person = people.assign_face(face, target, move_other=move_other)
         elif name:
             person = people.assign_face(face, None, name=name)
         else:

@@ -14,7 +14,17 @@ from django.utils.text import get_valid_filename
 
 from photos import services
 from photos.analysis.steps import REGISTRY as ANALYSIS_STEPS
-from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Photo, PhotoTheme, Step, Tag
+from photos.models import (
+    AnalysisStatus,
+    AnalysisStep,
+    Face,
+    Person,
+    PersonMerge,
+    Photo,
+    PhotoTheme,
+    Step,
+    Tag,
+)
 from privacy.export import dump_json
 from privacy.models import Scope
 from privacy.registry import PersonalData
@@ -76,11 +86,19 @@ def _face_json(face, *, embedding: bool) -> dict:
         "pack": face.pack,
         "assigned_by_user": face.assigned_by_user,
         "frame_time": face.frame_time,
+        # Whether it is clear enough to group, and the measures that decided it.
+        "clear": face.clear,
+        "sharpness": face.sharpness,
+        "embedding_norm": face.embedding_norm,
+        "not_a_face": face.not_a_face,
+        # A forgotten person's face kept on its photo: no embedding, no crop.
+        "unrecognised": face.unrecognised,
     }
     if embedding:
         data["landmarks"] = face.landmarks
         data["embedding_dim"] = face.dim
-        data["embedding_float32_base64"] = base64.b64encode(bytes(face.embedding)).decode()
+        raw = bytes(face.embedding)
+        data["embedding_float32_base64"] = base64.b64encode(raw).decode() if raw else None
     return data
 
 
@@ -92,16 +110,16 @@ originals/            every photo and video exactly as you uploaded it
 data/photos.json      metadata of every photo, with its tags, themes and faces
 data/people.json      the people grouped from your faces, with their names
 data/faces.json       every face: its box, the person, and the face embedding
-                      (float32, little-endian, base64)"""
+                      (float32, little-endian, base64)
+data/person_merges.json  the people you merged: the merged-away person's name and
+                      birthday, the faces that moved, and when it was undone"""
+    count_labels = {"person_merges": "merge history entries"}
     # Every analysis step's findings go with erase_derived (the thumbnails stay).
     finding_steps = tuple(ANALYSIS_STEPS)
 
     def _derived(self, user) -> dict[str, int]:
-        faces = Face.objects.filter(owner=user).count()
         return {
-            "faces": faces,
-            "embeddings": faces,
-            "people": Person.objects.filter(owner=user).count(),
+            **services.face_data_counts(user),
             "tags": Tag.objects.filter(photo__owner=user).count(),
             "themes": PhotoTheme.objects.filter(owner=user).count(),
         }
@@ -161,9 +179,30 @@ data/faces.json       every face: its box, the person, and the face embedding
                     "hidden": p.hidden,
                     "pack": p.pack,
                     "face_count": p.face_count,
+                    "confirmed": p.confirmed,
                     "created_at": p.created_at,
                 }
                 for p in Person.objects.for_owner(user).order_by("id")
+            ],
+        )
+        dump_json(
+            zf,
+            "data/person_merges.json",
+            [
+                {
+                    "id": m.pk,
+                    "into_person_id": m.into_id,
+                    "merged_name": m.source_name,
+                    "merged_birthday": m.source_birthday,
+                    "merged_hidden": m.source_hidden,
+                    "into_name_before": m.into_name,
+                    "into_birthday_before": m.into_birthday,
+                    "face_ids": m.face_ids,
+                    "rejected_face_ids": m.rejected_face_ids,
+                    "created_at": m.created_at,
+                    "undone_at": m.undone_at,
+                }
+                for m in PersonMerge.objects.filter(owner=user).order_by("id")
             ],
         )
         dump_json(

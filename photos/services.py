@@ -4,23 +4,36 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from photos.models import Face, Person, Photo
+from photos.models import Face, Person, PersonMerge, Photo
 from photos.signals import photos_deleting
 from privacy.files import delete_files_on_commit
 
 
 @transaction.atomic
+def face_data_counts(user) -> dict[str, int]:
+    """What delete_face_data deletes. A forgotten person's face kept as unrecognised has no
+    embedding; the merge history holds merged-away people's names and birthdays."""
+    faces = Face.objects.filter(owner=user)
+    return {
+        "faces": faces.count(),
+        "embeddings": faces.exclude(embedding=b"").count(),
+        "people": Person.objects.filter(owner=user).count(),
+        "person_merges": PersonMerge.objects.filter(owner=user).count(),
+    }
+
+
 def delete_face_data(user) -> dict[str, int]:
-    """Everything biometric of one user: faces (with embeddings and crops) and people."""
+    """Everything biometric of one user: faces (with embeddings and crops), people and the
+    merge history."""
+    counts = face_data_counts(user)
     faces = Face.objects.filter(owner=user)
     crops = list(faces.exclude(crop="").values_list("crop", flat=True))
-    face_count = faces.count()
-    people_count = Person.objects.filter(owner=user).count()
+    PersonMerge.objects.filter(owner=user).delete()
     Person.objects.filter(owner=user).update(cover_face=None)
     faces.delete()
     Person.objects.filter(owner=user).delete()
     delete_files_on_commit(crops)
-    return {"faces": face_count, "embeddings": face_count, "people": people_count}
+    return counts
 
 
 DELETE_CHUNK = 500

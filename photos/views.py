@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from photos import filters, media, services
+from photos import filters, media, people, services
 from photos.analysis import queue as analysis_queue
 from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
@@ -127,7 +127,7 @@ def photo_detail(request, pk):
     photo = get_photo_for_user(request.user, pk)
     photo.local_taken_at = local_time(photo)
     # The partials list faces with their person and the steps: fetched here, once each.
-    faces = list(photo.faces.select_related("person").order_by("x1"))
+    faces = list(photo.faces.shown().select_related("person").order_by("x1"))
     steps = list(photo.steps.order_by("step"))
     tags = list(photo.tags.order_by("-score"))
     themes = list(photo.themes.order_by("-score"))
@@ -142,6 +142,7 @@ def photo_detail(request, pk):
             "page": "library",
             "photo": photo,
             "faces": faces,
+            "face_people": people.menu(request.user) if faces else [],
             "steps": steps,
             "can_retry": analysis_queue.can_retry(steps),
             "tags": tags,

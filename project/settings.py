@@ -369,6 +369,15 @@ FACE_MIN_SIZE = env_int("FACE_MIN_SIZE", 24, minimum=1)
 FACE_MATCH_DISTANCE = env_float("FACE_MATCH_DISTANCE", 0.5, minimum=0.0, maximum=2.0)
 FACE_CLUSTER_EPS = env_float("FACE_CLUSTER_EPS", 0.5, minimum=0.0, maximum=2.0)
 PERSON_MIN_FACES = env_int("PERSON_MIN_FACES", 3, minimum=1)
+# A face is grouped into people only when it is clear enough to recognise; the defaults
+# were measured on the shared photos (docs/analysis.md, "Which faces are clear").
+FACE_CLEAR_MIN_SIZE = env_int("FACE_CLEAR_MIN_SIZE", 50, minimum=1)
+FACE_CLEAR_MIN_SCORE = env_float("FACE_CLEAR_MIN_SCORE", 0.7, minimum=0.0, maximum=1.0)
+FACE_CLEAR_MAX_YAW = env_float("FACE_CLEAR_MAX_YAW", 0.5, minimum=0.0, maximum=10.0)
+FACE_CLEAR_MIN_SHARPNESS = env_float("FACE_CLEAR_MIN_SHARPNESS", 40.0, minimum=0.0)
+# The length of the recogniser's raw embedding; 0 turns the check off (measured for the
+# MobileFaceNet of the shared pack: re-measure for another recogniser).
+FACE_CLEAR_MIN_NORM = env_float("FACE_CLEAR_MIN_NORM", 12.0, minimum=0.0)
 SCENE_MODEL = env_str("SCENE_MODEL", str(MODELS_DIR / "mobilenetv2-12-int8.onnx"))
 SCENE_LABELS = env_str("SCENE_LABELS", "")
 SCENE_MIN_SCORE = env_float("SCENE_MIN_SCORE", 0.05, minimum=0.0, maximum=1.0)

@@ -4,7 +4,7 @@ SuggestionsConfig.ready()), so that neither of them imports suggestions."""
 from django.db import transaction
 from django.dispatch import receiver
 
-from photos.signals import analysis_drained, photos_deleting
+from photos.signals import analysis_drained, person_forgetting, photos_deleting
 from privacy.signals import consent_revoked
 from suggestions import services, tasks
 
@@ -18,6 +18,13 @@ def withdraw(sender, user, scope, **kwargs):
 @receiver(photos_deleting, dispatch_uid="suggestions.forget_renders")
 def forget_renders(sender, user, photo_ids, **kwargs):
     services.forget_renders_of(user, photo_ids)
+
+
+@receiver(person_forgetting, dispatch_uid="suggestions.forget_person")
+def forget_suggestions_of_person(sender, person, dry_run, **kwargs):
+    """Counts (dry_run) or deletes, inside the forget's transaction, the suggestions that
+    used a person being forgotten."""
+    return {"suggestions": services.forget_person(person, dry_run=dry_run)}
 
 
 @receiver(analysis_drained, dispatch_uid="suggestions.generate")

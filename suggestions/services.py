@@ -89,6 +89,28 @@ def forget_renders_of(owner, photo_ids) -> int:
     return len(names)
 
 
+def suggestions_using(person) -> list[Suggestion]:
+    """Suggestions made about this person: their birthday or album by key, or naming them.
+    A name shared with another person counts too: forgetting errs on deleting."""
+    found = []
+    for suggestion in Suggestion.objects.for_owner(person.owner).filter(uses_faces=True):
+        key = suggestion.key
+        named = person.name and person.name in (suggestion.explanation or {}).get("people", [])
+        if f":p{person.pk}:" in key or key == f"person:{person.pk}" or named:
+            found.append(suggestion)
+    return found
+
+
+def forget_person(person, *, dry_run: bool = False) -> int:
+    """Delete (or only count, with dry_run) every suggestion that used a person being
+    forgotten, saved ones included: they name the person. Images go after commit."""
+    used = suggestions_using(person)
+    if not dry_run and used:
+        delete_files_on_commit(s.image.name for s in used if s.image)
+        Suggestion.objects.filter(pk__in=[s.pk for s in used]).delete()
+    return len(used)
+
+
 @transaction.atomic
 def erase_all(user) -> dict[str, int]:
     """Every suggestion (with its rendered image, after commit) and album of the user."""
@@ -192,8 +214,10 @@ def build_context(user, *, now=None) -> Context:
             points[pk] = (lat, lon)
     faces, people = {}, {}
     if allow_faces:
-        for photo_id, person_id, x1, y1, x2, y2 in Face.objects.filter(
-            owner=user, photo__in=qs.values("id")
+        for photo_id, person_id, x1, y1, x2, y2 in (
+            Face.objects.shown().filter(  # not the false detections the user dismissed
+                owner=user, photo__in=qs.values("id")
+            )
         ).values_list("photo_id", "person_id", "x1", "y1", "x2", "y2"):
             faces.setdefault(photo_id, []).append(((x1, y1, x2, y2), person_id))
         for pk, name, birthday in (

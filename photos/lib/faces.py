@@ -96,3 +96,71 @@ def pairwise_precision_recall(truth: list, predicted: list) -> tuple[float, floa
     precision = both / same_pred if same_pred else 1.0
     recall = both / same_true if same_true else 1.0
     return precision, recall
+
+
+def iou(a, b) -> float:
+    """Overlap of two [x1, y1, x2, y2] boxes: intersection over union."""
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def split_cannot_link(
+    embeddings: np.ndarray, members: list[int], keys: list, eps: float
+) -> list[list[int]]:
+    """Split one group so that no two members share a key (two faces of one photo are never
+    one person). Members are taken most central first; each joins the nearest sub-group
+    within `eps` that has no member with its key, or starts a new one."""
+    vectors = normalise(embeddings[members])
+    centre = normalise(vectors.mean(axis=0))
+    order = np.argsort(1.0 - vectors @ centre, kind="stable")
+    sums: list[np.ndarray] = []
+    taken: list[set] = []
+    groups: list[list[int]] = []
+    for position in order:
+        vector, key = vectors[position], keys[members[position]]
+        best = None
+        if sums:
+            distances = 1.0 - normalise(np.vstack(sums)) @ vector
+            for g in np.argsort(distances, kind="stable"):
+                if distances[g] > eps:
+                    break
+                if key not in taken[g]:
+                    best = int(g)
+                    break
+        if best is None:
+            sums.append(vector.copy())
+            taken.append({key})
+            groups.append([members[position]])
+        else:
+            sums[best] += vector
+            taken[best].add(key)
+            groups[best].append(members[position])
+    return groups
+
+
+def cluster_constrained(
+    embeddings: np.ndarray, eps: float, min_samples: int, keys: list, sources: list
+) -> np.ndarray:
+    """DBSCAN, then the cannot-link rule: a group holding two items with the same key (two
+    faces of one photo, or of one video frame) is split, and a group must come from at
+    least two sources (photos) and keep `min_samples` members; the rest is noise (-1)."""
+    labels = cluster(embeddings, eps, min_samples)
+    result = np.full(len(labels), -1, dtype=np.int64)
+    next_label = 0
+    for label in np.unique(labels):
+        if label < 0:
+            continue
+        members = [int(i) for i in np.nonzero(labels == label)[0]]
+        if len({keys[i] for i in members}) == len(members):
+            groups = [members]
+        else:
+            groups = split_cannot_link(embeddings, members, keys, eps)
+        for group in groups:
+            if len(group) < min_samples or len({sources[i] for i in group}) < 2:
+                continue
+            result[group] = next_label
+            next_label += 1
+    return result

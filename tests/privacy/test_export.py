@@ -80,6 +80,11 @@ def test_the_zip_holds_the_originals_and_json_matching_the_database(
                 "pack": "buffalo_l",
                 "assigned_by_user": False,
                 "frame_time": None,
+                "clear": True,
+                "sharpness": None,
+                "embedding_norm": None,
+                "not_a_face": False,
+                "unrecognised": False,
             }
         ]
     originals = [n for n in names if n.startswith("originals/")]

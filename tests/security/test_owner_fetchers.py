@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from photos.models import Face
 from tests.security.test_url_matrix import fingerprint
 from tests.security.world import build_world
 
@@ -61,6 +62,12 @@ PAGES = [
     ("GET", "/library/people/{pk}/", "person", None),
     ("POST", "/library/people/{pk}/edit/", "person", {"name": "renamed"}),
     ("POST", "/library/people/{pk}/merge/", "person", {"into": "@own-person"}),
+    ("GET", "/library/people/{pk}/merge/confirm/", "person", None),
+    ("POST", "/library/people/{pk}/faces/", "person", {"action": "reject"}),
+    ("GET", "/library/people/{pk}/forget/", "person", None),
+    ("POST", "/library/people/{pk}/forget/", "person", {}),
+    ("POST", "/library/people/merges/{pk}/undo/", "merge", {}),
+    ("POST", "/library/faces/{pk}/dismiss/", "face", {}),
     ("GET", "/library/faces/{pk}/crop/", "face", None),
     ("POST", "/library/faces/{pk}/reject/", "face", {}),
     ("POST", "/library/faces/{pk}/assign/", "face", {"name": "someone"}),
@@ -83,6 +90,10 @@ APIS = [
     ("GET", "/api/v1/people/{pk}/", "person", None),
     ("PATCH", "/api/v1/people/{pk}/", "person", {"name": "renamed"}),
     ("POST", "/api/v1/people/{pk}/merge/", "person", {"into": "@own-person"}),
+    ("POST", "/api/v1/people/{pk}/faces/", "person", {"faces": [1], "action": "reject"}),
+    ("GET", "/api/v1/people/{pk}/forget/", "person", None),
+    ("POST", "/api/v1/people/{pk}/forget/", "person", {}),
+    ("POST", "/api/v1/people/{pk}/undo-merge/", "person", {}),
     ("GET", "/api/v1/people/{pk}/photos/", "person", None),
     ("GET", "/api/v1/people/{pk}/cover/", "person", None),
     ("GET", "/api/v1/suggestions/{pk}/", "suggestion", None),
@@ -174,6 +185,34 @@ def test_it_answers_404_for_an_id_in_a_form_that_is_not_one_of_yours(worlds, pat
     assert (fingerprint(alice), fingerprint(bob)) == before
 
 
+def test_the_merge_confirmation_answers_404_for_an_into_that_is_not_one_of_yours(worlds):
+    alice, bob = worlds["alice"], worlds["bob"]
+    url = f"/library/people/{bob.person.pk}/merge/confirm/"
+    client = _page_client(bob.user)
+    wrong = []
+    for value in [alice.person.pk, *[v for v in MALFORMED if v]]:
+        response = client.get(url, {"into": value})
+        if response.status_code != 404:
+            wrong.append((value, response.status_code))
+    assert wrong == []
+    assert alice.marker.encode() not in client.get(url, {"into": alice.person.pk}).content
+
+
+def test_the_person_page_corrects_only_the_callers_faces_whatever_the_form_says(worlds):
+    alice, bob = worlds["alice"], worlds["bob"]
+    before = fingerprint(alice), fingerprint(bob)
+    faces = [alice.face.pk, *MALFORMED]
+    for action in ("reject", "dismiss"):
+        response = _page_client(bob.user).post(
+            f"/library/people/{bob.person.pk}/faces/", {"faces": faces, "action": action}
+        )
+        # A bulk action over the selection: what is not on the caller's person is left out.
+        assert response.status_code == 302
+    assert (fingerprint(alice), fingerprint(bob)) == before
+    assert not Face.objects.filter(owner=alice.user, not_a_face=True).exists()
+    assert Face.objects.get(pk=alice.face.pk).person_id == alice.person.pk
+
+
 def test_it_deletes_only_the_callers_photos_whatever_the_form_says(worlds):
     alice, bob = worlds["alice"], worlds["bob"]
     before = fingerprint(alice), fingerprint(bob)
@@ -205,6 +244,7 @@ def test_the_privacy_page_ignores_a_photo_filter_that_is_no_photo_of_yours(world
         ("GET", "/api/v1/photos/", "person", False),
         ("GET", "/api/v1/privacy/analysis/", "photo", False),
         ("POST", "/api/v1/people/{own_person}/merge/", "into", True),
+        ("POST", "/api/v1/people/{own_person}/undo-merge/", "merge", True),
     ],
 )
 def test_the_api_answers_404_for_anyone_elses_id_and_400_for_a_malformed_one(
@@ -214,7 +254,7 @@ def test_the_api_answers_404_for_anyone_elses_id_and_400_for_a_malformed_one(
     url = path.format(own_person=bob.person.pk)
     api = _api_client(bob)
     before = fingerprint(alice), fingerprint(bob)
-    what = "photo" if field == "photo" else "person"
+    what = {"photo": "photo", "merge": "merge"}.get(field, "person")
     foreign = getattr(alice, what).pk
     response = _call(api, method, url, {field: foreign}, json=body)
     assert response.status_code == 404

@@ -122,6 +122,15 @@ URLS: dict[str, Url] = {
     "library/people/<int:pk>/merge/": owned(
         Try("POST", (302,), {"into": "@person.pk"}), pk="person.pk"
     ),
+    # Without ?into= the owner is sent back to the person page.
+    "library/people/<int:pk>/merge/confirm/": owned(Try(owner=(302,)), pk="person.pk"),
+    "library/people/<int:pk>/faces/": owned(
+        Try("POST", (302,), {"faces": "@face.pk", "action": "none"}), pk="person.pk"
+    ),
+    # The preview only (forgetting for real: tests/photos/test_people_controls.py).
+    "library/people/<int:pk>/forget/": owned(pk="person.pk"),
+    "library/people/merges/<int:pk>/undo/": owned(Try("POST", owner=(302,)), pk="merge.pk"),
+    "library/faces/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="face.pk"),
     "library/faces/<int:pk>/crop/": owned(pk="face.pk"),
     "library/faces/<int:pk>/reject/": owned(Try("POST", owner=(302,)), pk="face.pk"),
     "library/faces/<int:pk>/assign/": owned(
@@ -196,6 +205,16 @@ URLS: dict[str, Url] = {
         Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
     ),
     "api/v1/^people/(?P<pk>\\d+)/photos/$": api_owned(pk="person.pk"),
+    "api/v1/^people/merges/$": api(),
+    # A bad body: refused (400) for the owner, after the ownership check.
+    "api/v1/^people/(?P<pk>\\d+)/faces/$": api_owned(
+        Try("POST", (400,), {"faces": ["@face.pk"], "action": "none"}), pk="person.pk"
+    ),
+    "api/v1/^people/(?P<pk>\\d+)/forget/$": api_owned(pk="person.pk"),
+    # The world's merge is already undone: 400 for the owner.
+    "api/v1/^people/(?P<pk>\\d+)/undo-merge/$": api_owned(
+        Try("POST", (400,), {"merge": "@merge.pk"}), pk="person.pk"
+    ),
     "api/v1/^suggestions/$": api(),
     "api/v1/^suggestions/generate/$": api(Try("POST", owner=(202,))),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/$": api_owned(pk="suggestion.pk"),

@@ -17,7 +17,16 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Device
-from photos.models import AnalysisStatus, AnalysisStep, Face, Person, PhotoTheme, Step, Tag
+from photos.models import (
+    AnalysisStatus,
+    AnalysisStep,
+    Face,
+    Person,
+    PersonMerge,
+    PhotoTheme,
+    Step,
+    Tag,
+)
 from privacy import consent
 from privacy.models import (
     ExportJob,
@@ -48,6 +57,7 @@ class World:
     other_photo: object = None
     person: object = None
     face: object = None
+    merge: object = None
     suggestion: object = None
     album: object = None
     export: object = None
@@ -118,6 +128,10 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.person.cover_face = w.face
     w.person.face_count = 3
     w.person.save()
+    # A merge already undone: undoing it again changes nothing, for anyone.
+    w.merge = PersonMerge.objects.create(
+        owner=user, into=w.person, source_name=f"{marker} merged", undone_at=now
+    )
 
     w.suggestion = Suggestion.objects.create(
         owner=user,

@@ -14,10 +14,23 @@ from photos.lib.crops import crop_filename, crop_jpeg, iou
 from photos.models import Face, face_crop_path
 
 
+def _unrecognised_boxes(photo) -> list[tuple]:
+    """(frame time, box) of the photo's faces whose person was forgotten (read, not locked;
+    the store decides again under the lock)."""
+    return [
+        (time, (x1, y1, x2, y2))
+        for time, x1, y1, x2, y2 in Face.objects.filter(photo=photo, unrecognised=True)
+        .order_by()
+        .values_list("frame_time", "x1", "y1", "x2", "y2")
+    ]
+
+
 def compute(photo, media) -> StepResult:
     model = ml.face_model()
     found = []  # (frame time, box and landmarks in original pixels, detection, crop name)
     files = {}
+    # A forgotten person's face kept on its photo gets no crop again: not even written.
+    forgotten = _unrecognised_boxes(photo)
     for frame in media.frames:
         detections = model.detect(
             np.ascontiguousarray(frame.rgb[:, :, ::-1]),
@@ -29,6 +42,9 @@ def compute(photo, media) -> StepResult:
             landmarks = [
                 [round(x * frame.scale, 1), round(y * frame.scale, 1)] for x, y in det.landmarks
             ]
+            if any(t == frame.time and iou(b, box) > 0.5 for t, b in forgotten):
+                found.append((frame.time, box, landmarks, det, None))
+                continue
             # The crop is encoded here and written by the runner before the store
             # transaction: no file I/O while the owner is locked.
             data = crop_jpeg(frame, box)
@@ -61,7 +77,9 @@ def store(photo, result: StepResult, granted):
         face.frame_time = time
         if match and match.crop:
             old_crops.append(match.crop.name)
-        face.crop.name = result.saved[name]
+        face.crop.name = result.saved.get(name, "")
+        # Clear or not; a forgotten face's embedding and crop stay empty.
+        people.measure(face, det)
         if match:
             kept.append(match)
         else:
@@ -69,22 +87,26 @@ def store(photo, result: StepResult, granted):
     gone = [f for f in same if f not in kept] + stale
     affected |= {f.person_id for f in gone if f.person_id}
     old_crops += [f.crop.name for f in gone if f.crop]
+    # The new rows first: the corrections on the faces they replace move over to them
+    # (a forgotten face made again loses its embedding and crop there) before those go.
+    Face.objects.bulk_create(new_faces)
+    people.carry_corrections(gone, new_faces)
     if gone:
         Face.objects.filter(pk__in=[f.pk for f in gone]).delete()
     if kept:
-        Face.objects.bulk_update(
-            kept, ["x1", "y1", "x2", "y2", "landmarks", "det_score", "embedding", "dim", "crop"]
-        )
-    Face.objects.bulk_create(new_faces)
-    # Crops no face shows any more go once this is committed (a repeated run keeps its own).
-    in_use = {f.crop.name for f in kept + new_faces}
-    unused = [n for n in old_crops if n not in in_use]
+        fields = ["x1", "y1", "x2", "y2", "landmarks", "det_score", "dim", "crop"]
+        Face.objects.bulk_update(kept, fields + people.QUALITY_FIELDS)
+    # Crops no face shows any more go once this is committed (a repeated run keeps its own),
+    # and so do the ones written for this run that no face took (a forgotten face's).
+    in_use = set(Face.objects.filter(photo=photo).exclude(crop="").values_list("crop", flat=True))
+    unused = {n for n in [*old_crops, *result.saved.values()] if n not in in_use}
     if unused:
-        transaction.on_commit(lambda: remove_files(unused))
+        transaction.on_commit(lambda: remove_files(sorted(unused)))
     matched = people.assign_new_faces(photo.owner_id, pack, new_faces)
     people.refresh(affected - {None})
     total = len(kept) + len(new_faces)
-    summary = f"{total} faces detected, {total} embeddings stored"
+    embedded = sum(1 for f in kept + new_faces if f.embedding)
+    summary = f"{total} faces detected, {embedded} embeddings stored"
     if matched:
         summary += f", {matched} matched to known people"
     details = {"faces": total, "pack": pack, "dim": dim, "frames": len({f[0] for f in found})}
