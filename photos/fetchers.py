@@ -5,7 +5,7 @@ that is not one (project.lookups). `queryset` lets a caller add select_related o
 annotations; the owner filter is applied on top of it whatever it is.
 """
 
-from photos.models import Face, Person, Photo
+from photos.models import Album, Face, Person, Photo
 from project.lookups import get_or_404
 
 
@@ -22,3 +22,8 @@ def get_person_for_user(user, pk, queryset=None) -> Person:
 def get_face_for_user(user, pk, queryset=None) -> Face:
     queryset = Face.objects.select_related("person") if queryset is None else queryset
     return get_or_404(queryset.filter(owner=user), pk, "face")
+
+
+def get_album_for_user(user, pk, queryset=None) -> Album:
+    queryset = Album.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "album")

@@ -304,3 +304,56 @@ class PhotoTheme(models.Model):
 
     def __str__(self):
         return f"{self.photo_id}: {self.theme}"
+
+
+class AlbumQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+
+class Album(models.Model):
+    """An album the user made by hand.
+
+    Saved suggestions are albums too, but they live in suggestions (suggestions.Album), a
+    layer above photos: photos' pages and the viewer only ever need these, and the albums
+    page of suggestions lists both kinds (docs/albums.md).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_albums"
+    )
+    title = models.CharField(max_length=200)
+    # A photo of the album chosen by the user; without one the newest photo is shown.
+    cover = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="user_albums")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # The albums page: one owner's albums, last changed first.
+            models.Index(fields=["owner", "-updated_at"], name="album_owner_updated"),
+        ]
+
+    def __str__(self):
+        # No title: it is content, like a photo's file name.
+        return f"Album {self.pk} of user {self.owner_id}"
+
+
+class AlbumPhoto(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "photo"], name="album_photo"),
+        ]
+
+    def __str__(self):
+        return f"photo {self.photo_id} in album {self.album_id}"
