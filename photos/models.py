@@ -54,6 +54,13 @@ class PhotoQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 
+    def live(self):
+        """Not in the trash: what every page, list, search and suggestion shows."""
+        return self.filter(trashed_at__isnull=True)
+
+    def in_trash(self):
+        return self.filter(trashed_at__isnull=False)
+
     def photos(self):
         return self.filter(media_type=MediaType.PHOTO)
 
@@ -113,6 +120,8 @@ class Photo(models.Model):
     duplicate_group = models.PositiveBigIntegerField(null=True, blank=True)
 
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Deleted by the owner: kept in the trash until settings.TRASH_DAYS have passed.
+    trashed_at = models.DateTimeField(null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -130,6 +139,8 @@ class Photo(models.Model):
             models.Index(fields=["analysis_status", "queued_at"], name="photo_status_queued"),
             # Place filters and trip detection.
             models.Index(fields=["owner", "latitude", "longitude"], name="photo_owner_gps"),
+            # The trash page and the beat job that empties what is older than TRASH_DAYS.
+            models.Index(fields=["trashed_at"], name="photo_trashed_at"),
         ]
         permissions = [
             ("view_photo_content", "Can see photo contents (originals and thumbnails)"),
