@@ -34,9 +34,8 @@ def clean_title(title) -> str:
 
 def _own_photo_ids(owner, photo_ids) -> list[int]:
     ids = list(photo_ids)[:MAX_PHOTOS_PER_REQUEST]
-    return list(
-        Photo.objects.for_owner(owner).filter(pk__in=ids).order_by().values_list("pk", flat=True)
-    )
+    own = Photo.objects.for_owner(owner).live().filter(pk__in=ids).order_by()
+    return list(own.values_list("pk", flat=True))
 
 
 def _touch(album):
@@ -100,7 +99,7 @@ def set_cover(album, photo_id) -> Album:
 
 def deletion_preview(album) -> dict[str, int]:
     """What delete_album removes, shown before asking: the album, and no photo."""
-    return {"albums": 1, "photos_in_album": album.photos.count(), "photos_deleted": 0}
+    return {"albums": 1, "photos_in_album": album.photos.live().count(), "photos_deleted": 0}
 
 
 @transaction.atomic
@@ -114,4 +113,4 @@ def cover_photo(album):
     """The chosen cover, else the newest photo of the album, else None."""
     if album.cover_id:
         return album.cover
-    return album.photos.order_by("-taken_at", "-id").first()
+    return album.photos.live().order_by("-taken_at", "-id").first()

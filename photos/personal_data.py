@@ -13,7 +13,17 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from photos import services
-from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Photo, PhotoTheme, Step, Tag
+from photos.models import (
+    Album,
+    AnalysisStatus,
+    AnalysisStep,
+    Face,
+    Person,
+    Photo,
+    PhotoTheme,
+    Step,
+    Tag,
+)
 from privacy.export import dump_json
 from privacy.registry import PersonalData
 
@@ -90,7 +100,8 @@ originals/            every photo and video exactly as you uploaded it
 data/photos.json      metadata of every photo, with its tags, themes and faces
 data/people.json      the people grouped from your faces, with their names
 data/faces.json       every face: its box, the person, and the face embedding
-                      (float32, little-endian, base64)"""
+                      (float32, little-endian, base64)
+data/user_albums.json the albums you made, with the ids of their photos"""
 
     def _derived(self, user) -> dict[str, int]:
         faces = Face.objects.filter(owner=user).count()
@@ -106,7 +117,13 @@ data/faces.json       every face: its box, the person, and the face embedding
         if derived:
             return {**self._derived(user), "photos_kept": Photo.objects.for_owner(user).count()}
         agg = Photo.objects.filter(owner=user).aggregate(n=Count("id"), size=Sum("file_size"))
-        return {"photos": agg["n"] or 0, "bytes": agg["size"] or 0, **self._derived(user)}
+        return {
+            "photos": agg["n"] or 0,
+            "bytes": agg["size"] or 0,
+            **self._derived(user),
+            # Added to suggestions' saved albums under the same key (privacy.registry).
+            "albums": Album.objects.filter(owner=user).count(),
+        }
 
     def export(self, user, zf, progress=None):
         photos = Photo.objects.for_owner(user).order_by("taken_at", "id")
@@ -155,6 +172,21 @@ data/faces.json       every face: its box, the person, and the face embedding
             ],
         )
 
+        dump_json(
+            zf,
+            "data/user_albums.json",
+            [
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "cover_photo_id": a.cover_id,
+                    "photo_ids": sorted(p.pk for p in a.photos.all()),
+                    "created_at": a.created_at,
+                }
+                for a in Album.objects.filter(owner=user).prefetch_related("photos").order_by("id")
+            ],
+        )
+
     def erase_derived(self, user):
         counts = services.delete_face_data(user)
         tags, _ = Tag.objects.filter(photo__owner=user).delete()
@@ -181,4 +213,5 @@ data/faces.json       every face: its box, the person, and the face embedding
         services.delete_photos(user, Photo.objects.for_owner(user))
         # People with no face left, and faces of photos deleted meanwhile.
         services.delete_face_data(user)
+        Album.objects.filter(owner=user).delete()
         return counts

@@ -62,3 +62,71 @@ def test_it_deletes_the_album_and_not_its_photos(alice, two_photos):
     albums.delete_album(album)
     assert not Album.objects.exists()
     assert Photo.objects.filter(owner=alice).count() == 2
+
+
+# --- Pages and API ---------------------------------------------------------------------
+
+
+def test_it_adds_the_selection_to_an_album_and_shows_it(alice, alice_client, two_photos):
+    album = albums.create_album(alice, "Trip")
+    response = alice_client.post(
+        f"/library/albums/{album.pk}/add/", {"ids": [p.pk for p in two_photos]}
+    )
+    assert response.status_code == 302
+    page = alice_client.get(f"/library/albums/{album.pk}/").content.decode()
+    assert "Trip" in page
+    assert all(f"/library/photo/{p.pk}/" in page for p in two_photos)
+    listing = alice_client.get("/library/albums/").content.decode()
+    assert "2 photos" in listing
+
+
+def test_it_answers_the_viewer_in_json(alice, alice_client, two_photos):
+    album = albums.create_album(alice, "Trip")
+    response = alice_client.post(
+        f"/library/albums/{album.pk}/add/",
+        {"ids": [two_photos[0].pk]},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json() == {"id": album.pk, "title": "Trip", "added": 1}
+
+
+def test_it_shows_the_counts_before_deleting_an_album(alice, alice_client, two_photos):
+    album = albums.create_album(alice, "Trip", [p.pk for p in two_photos])
+    page = alice_client.get(f"/library/albums/{album.pk}/delete/").content.decode()
+    assert "Its 2 photos stay in your library" in page
+    assert Album.objects.filter(pk=album.pk).exists()
+    alice_client.post(f"/library/albums/{album.pk}/delete/")
+    assert not Album.objects.filter(pk=album.pk).exists()
+
+
+def test_it_keeps_albums_to_their_owner(alice, bob, client, two_photos):
+    album = albums.create_album(alice, "Mine", [two_photos[0].pk])
+    client.force_login(bob)
+    assert client.get(f"/library/albums/{album.pk}/").status_code == 404
+    assert client.post(f"/library/albums/{album.pk}/delete/").status_code == 404
+    assert "Mine" not in client.get("/library/albums/").content.decode()
+
+
+def test_it_offers_the_albums_in_the_api(alice, api_client_for, two_photos):
+    api = api_client_for(alice)
+    created = api.post("/api/v1/albums/", {"title": "Sea"}, format="json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    added = api.post(
+        f"/api/v1/albums/{pk}/add/", {"photo_ids": [p.pk for p in two_photos]}, format="json"
+    )
+    assert added.json() == {"changed": 2, "photo_count": 2}, added.content
+    cover = api.patch(f"/api/v1/albums/{pk}/", {"cover": two_photos[1].pk}, format="json")
+    assert cover.json()["cover"] == two_photos[1].pk
+    assert api.get(f"/api/v1/albums/{pk}/deletion/").json()["photos_in_album"] == 2
+    assert api.delete(f"/api/v1/albums/{pk}/").json()["photos_deleted"] == 0
+    assert Photo.objects.filter(owner=alice).count() == 2
+
+
+@pytest.mark.parametrize(
+    "body", [{"title": ""}, {"title": 5}, {}, [], {"title": "x", "photo_ids": ["a"]}]
+)
+def test_it_refuses_bad_album_bodies_with_400(alice, api_client_for, body):
+    response = api_client_for(alice).post("/api/v1/albums/", body, format="json")
+    assert response.status_code == 400
+    assert "detail" in response.json()

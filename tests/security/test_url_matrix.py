@@ -129,6 +129,22 @@ URLS: dict[str, Url] = {
     ),
     "library/analysis/progress/": page(),
     "library/photo/<int:pk>/retry/": owned(Try("POST", owner=(302,)), pk="photo.pk"),
+    "library/albums/": page(),
+    "library/albums/new/": Url(PAGE, tries=(Try("POST", (302,), {"title": "new"}),)),
+    "library/albums/<int:pk>/": owned(pk="user_album.pk"),
+    "library/albums/<int:pk>/rename/": owned(
+        Try("POST", (302,), {"title": "renamed by a stranger"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/add/": owned(
+        Try("POST", (302,), {"ids": "@other_photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/remove/": owned(
+        Try("POST", (302,), {"ids": "@photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/cover/": owned(
+        Try("POST", (302,), {"photo": "@photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/delete/": owned(GET, Try("POST", (302,)), pk="user_album.pk"),
     # suggestions
     "suggestions/": page(),
     "suggestions/generate/": Url(PAGE, tries=(POST_FORM,)),
@@ -190,6 +206,20 @@ URLS: dict[str, Url] = {
         Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
     ),
     "api/v1/^people/(?P<pk>\\d+)/photos/$": api_owned(pk="person.pk"),
+    "api/v1/^albums/$": api(GET, Try("POST", (201,), {"title": "new"})),
+    "api/v1/^albums/(?P<pk>\\d+)/$": api_owned(
+        GET,
+        Try("PATCH", (200,), {"title": "renamed by a stranger"}),
+        Try("DELETE", (200,)),
+        pk="user_album.pk",
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/add/$": api_owned(
+        Try("POST", (200,), {"photo_ids": ["@other_photo.pk"]}), pk="user_album.pk"
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/remove/$": api_owned(
+        Try("POST", (200,), {"photo_ids": ["@photo.pk"]}), pk="user_album.pk"
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/deletion/$": api_owned(pk="user_album.pk"),
     "api/v1/^suggestions/$": api(),
     "api/v1/^suggestions/generate/$": api(Try("POST", owner=(202,))),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/$": api_owned(pk="suggestion.pk"),
@@ -384,7 +414,10 @@ def resolve_value(spec: str, world) -> str:
 
 def fingerprint(world) -> dict:
     """Alice's data in numbers: a refused request must leave every one unchanged."""
+    from django.db.models import Count
+
     from accounts.models import Device
+    from photos.models import Album as UserAlbum
     from photos.models import Face, Person, Photo, Tag
     from privacy import consent
     from privacy.models import ConsentEvent, ExportJob
@@ -403,6 +436,12 @@ def fingerprint(world) -> dict:
             Suggestion.objects.filter(owner=user).values_list("pk", "state").order_by("pk")
         ),
         "albums": Album.objects.filter(owner=user).count(),
+        "user_albums": list(
+            UserAlbum.objects.filter(owner=user)
+            .annotate(n=Count("photos"))
+            .values_list("pk", "title", "cover", "n")
+            .order_by("pk")
+        ),
         "exports": ExportJob.objects.filter(user=user).count(),
         "devices": list(Device.objects.filter(user=user).values_list("pk", "revoked_at")),
         "consent_events": ConsentEvent.objects.filter(user=user).count(),
@@ -449,12 +488,14 @@ def _client(kind: str, role: str, matrix):
 
 def _request(client, t: Try, url: str, world):
     method = getattr(client, t.method.lower())
-    data = {
-        key: resolve_value(value[1:], world)
-        if isinstance(value, str) and value[:1] == "@"
-        else value
-        for key, value in (t.data or {}).items()
-    }
+    def filled(value):
+        if isinstance(value, list):  # a JSON list of ids: numbers, not strings
+            return [int(filled(v)) for v in value]
+        if isinstance(value, str) and value[:1] == "@":
+            return resolve_value(value[1:], world)
+        return value
+
+    data = {key: filled(value) for key, value in (t.data or {}).items()}
     if isinstance(client, APIClient):
         return method(url, data, format="json")
     return method(url, data)
