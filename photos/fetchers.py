@@ -9,8 +9,12 @@ from photos.models import Album, Face, Person, Photo
 from project.lookups import get_or_404
 
 
-def get_photo_for_user(user, pk, queryset=None) -> Photo:
+def get_photo_for_user(user, pk, queryset=None, *, trashed: bool = False) -> Photo:
+    """A photo in the trash is a 404 except where `trashed` asks for one (its files, for
+    the trash page; restore and delete forever)."""
     queryset = Photo.objects.all() if queryset is None else queryset
+    if not trashed:
+        queryset = queryset.live()
     return get_or_404(queryset.filter(owner=user), pk, "photo")
 
 

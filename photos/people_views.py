@@ -54,8 +54,14 @@ def person_detail(request, pk):
     if not _faces_allowed(request.user):
         raise Http404("Face analysis is off.")
     person = get_person_for_user(request.user, pk)
-    photos = Photo.objects.for_owner(request.user).filter(faces__person=person).distinct()[:500]
-    faces = list(person.faces.select_related("photo").order_by("-det_score")[:200])
+    photos = (
+        Photo.objects.for_owner(request.user).live().filter(faces__person=person).distinct()[:500]
+    )
+    faces = list(
+        person.faces.filter(photo__trashed_at__isnull=True)
+        .select_related("photo")
+        .order_by("-det_score")[:200]
+    )
     others = (
         Person.objects.for_owner(request.user)
         .filter(pack=person.pack)

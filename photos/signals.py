@@ -11,3 +11,7 @@ analysis_drained = Signal()
 
 # Photos are about to be deleted; their rows still exist. kwargs: user, photo_ids (a list).
 photos_deleting = Signal()
+
+# Photos went to the trash (they still exist, restorable): whatever shows them elsewhere
+# stops at once. kwargs: user, photo_ids (a list).
+photos_trashed = Signal()

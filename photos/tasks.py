@@ -6,7 +6,7 @@ module, which loads the runner and, through it, the models."""
 from celery import shared_task
 from django.conf import settings
 
-from photos import people
+from photos import people, trash
 from photos.analysis import queue, runner
 from photos.models import Photo
 
@@ -37,3 +37,8 @@ def sweep_pending() -> dict:
 @shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def cluster_faces_all() -> dict:
     return people.cluster_all()
+
+
+@shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def purge_trash() -> dict:
+    return trash.purge_expired()

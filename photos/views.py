@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from photos import filters, media, services
+from photos import filters, media, trash
 from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
 from photos.ingest import IngestError, ingest, parse_client_time
@@ -57,7 +57,7 @@ def decode_cursor(text: str):
 @require_GET
 def library(request):
     form = LibraryFilterForm(request.GET or None, owner=request.user)
-    qs = Photo.objects.for_owner(request.user).only(
+    qs = Photo.objects.for_owner(request.user).live().only(
         "pk", "taken_at", "taken_at_offset", "media_type", "thumbnail", "analysis_status",
         "original_name", "duration",
     )  # fmt: skip
@@ -155,8 +155,12 @@ def photo_detail(request, pk):
 @require_POST
 def photo_delete(request, pk):
     photo = get_photo_for_user(request.user, pk)
-    services.delete_photos(request.user, Photo.objects.filter(pk=photo.pk))
-    messages.success(request, "The photo and everything derived from it were deleted.")
+    trash.trash_photos(request.user, [photo.pk])
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"trashed": 1, "trash_url": reverse("photos:trash")})
+    messages.success(
+        request, f"Moved to the trash: restorable for {settings.TRASH_DAYS} days from the Trash."
+    )
     return redirect("photos:library")
 
 
@@ -168,8 +172,12 @@ def delete_selected(request):
     if not ids:
         messages.error(request, "Select at least one photo to delete.")
         return redirect("photos:library")
-    count = services.delete_photos(request.user, Photo.objects.filter(pk__in=ids))
-    messages.success(request, f"Deleted {count} photo{'s' if count != 1 else ''}.")
+    count = trash.trash_photos(request.user, ids)
+    messages.success(
+        request,
+        f"Moved {count} photo{'s' if count != 1 else ''} to the trash "
+        f"(restorable for {settings.TRASH_DAYS} days).",
+    )
     return redirect("photos:library")
 
 
@@ -280,7 +288,8 @@ def _upload_post(request):
 def photo_media(request, pk, kind):
     if kind not in media.KINDS:
         raise Http404("No such file kind.")
-    return media.serve(request, get_photo_for_user(request.user, pk), kind)
+    # The trash page shows its thumbnails too.
+    return media.serve(request, get_photo_for_user(request.user, pk, trashed=True), kind)
 
 
 @require_GET

@@ -356,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
         "kwargs": {"kinds": ["on_this_day"]},
     },
+    "photos-empty-trash": {
+        "task": "photos.tasks.purge_trash",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "privacy-purge-expired": {
         "task": "privacy.tasks.purge_due",
         "schedule": crontab(hour=2, minute=30),
@@ -372,6 +376,8 @@ FACE_MIN_SIZE = env_int("FACE_MIN_SIZE", 24, minimum=1)
 FACE_MATCH_DISTANCE = env_float("FACE_MATCH_DISTANCE", 0.5, minimum=0.0, maximum=2.0)
 FACE_CLUSTER_EPS = env_float("FACE_CLUSTER_EPS", 0.5, minimum=0.0, maximum=2.0)
 PERSON_MIN_FACES = env_int("PERSON_MIN_FACES", 3, minimum=1)
+# Days a deleted photo waits in the trash (restorable) before the nightly job removes it.
+TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
 SCENE_MODEL = env_str("SCENE_MODEL", str(MODELS_DIR / "mobilenetv2-12-int8.onnx"))
 SCENE_LABELS = env_str("SCENE_LABELS", "")
 SCENE_MIN_SCORE = env_float("SCENE_MIN_SCORE", 0.05, minimum=0.0, maximum=1.0)

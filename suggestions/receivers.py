@@ -4,7 +4,7 @@ SuggestionsConfig.ready()), so that neither of them imports suggestions."""
 from django.db import transaction
 from django.dispatch import receiver
 
-from photos.signals import analysis_drained, photos_deleting
+from photos.signals import analysis_drained, photos_deleting, photos_trashed
 from privacy.signals import consent_revoked
 from suggestions import services, tasks
 
@@ -18,6 +18,11 @@ def withdraw(sender, user, scope, **kwargs):
 @receiver(photos_deleting, dispatch_uid="suggestions.forget_renders")
 def forget_renders(sender, user, photo_ids, **kwargs):
     services.forget_renders_of(user, photo_ids)
+
+
+@receiver(photos_trashed, dispatch_uid="suggestions.leave_trashed")
+def leave_trashed(sender, user, photo_ids, **kwargs):
+    services.leave_trashed(user, photo_ids)
 
 
 @receiver(analysis_drained, dispatch_uid="suggestions.generate")

@@ -76,7 +76,7 @@ def erase_all(user) -> dict[str, int]:
 
 def eligible_photos(user, *, now, allow_older: bool):
     """Photos analysed under consent; older than the sync window only with `older_photos`."""
-    qs = Photo.objects.for_owner(user).photos().analysed()
+    qs = Photo.objects.for_owner(user).live().photos().analysed()
     if not allow_older:
         qs = qs.filter(taken_at__gte=now - timedelta(days=settings.SYNC_WINDOW_DAYS))
     return qs
@@ -340,3 +340,18 @@ def dismiss(suggestion: Suggestion) -> None:
         fields.append("image")
     suggestion.state = State.DISMISSED
     suggestion.save(update_fields=fields)
+
+
+@transaction.atomic
+def leave_trashed(owner, photo_ids) -> int:
+    """Photos moved to the trash leave every suggestion at once: their links go, the images
+    rendered from them go (rendered again from the rest at the next generation), and an
+    open suggestion left with no photo goes. Returns how many suggestions lost photos."""
+    ids = list(photo_ids)
+    touched = list(
+        Suggestion.objects.filter(owner=owner, photos__in=ids).values_list("pk", flat=True)
+    )
+    forget_renders_of(owner, ids)
+    SuggestionPhoto.objects.filter(suggestion__owner=owner, photo__in=ids).delete()
+    Suggestion.objects.filter(pk__in=touched, photos=None).exclude(state=State.SAVED).delete()
+    return len(set(touched))

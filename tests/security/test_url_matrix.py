@@ -129,6 +129,17 @@ URLS: dict[str, Url] = {
     ),
     "library/analysis/progress/": page(),
     "library/photo/<int:pk>/retry/": owned(Try("POST", owner=(302,)), pk="photo.pk"),
+    # The viewer, search and the trash (tests/photos/test_viewer.py, test_search.py, test_trash.py).
+    "library/photo/<int:pk>/info/": owned(pk="photo.pk"),
+    "library/search/": page(),
+    "library/search/suggest/": page(),
+    "library/trash/": page(),
+    # Bob restoring or deleting alice's ids touches nothing of hers (the fingerprint).
+    "library/trash/restore/": Url(PAGE, tries=(Try("POST", (302,), {"ids": "@photo.pk"}),)),
+    "library/trash/delete/": Url(
+        PAGE, tries=(Try(owner=(302,)), Try("POST", (302,), {"ids": "@photo.pk", "confirm": "1"}))
+    ),
+    "library/trash/empty/": Url(PAGE, tries=(GET, Try("POST", owner=(302,)))),
     "library/albums/": page(),
     "library/albums/new/": Url(PAGE, tries=(Try("POST", (302,), {"title": "new"}),)),
     "library/albums/<int:pk>/": owned(pk="user_album.pk"),
@@ -195,6 +206,13 @@ URLS: dict[str, Url] = {
     "api/v1/^photos/(?P<pk>[^/.]+)/original/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/preview/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/thumbnail/$": api_owned(pk="photo.pk"),
+    "api/v1/^photos/trash/$": api(),
+    "api/v1/^photos/trash/empty/$": api(GET, Try("POST", owner=(200,))),
+    "api/v1/^photos/(?P<pk>[^/.]+)/restore/$": api_owned(Try("POST", owner=(200,)), pk="photo.pk"),
+    # alice's photo is not in the trash: deleting it forever is refused, to her too.
+    "api/v1/^photos/(?P<pk>[^/.]+)/forever/$": api_owned(
+        Try(owner=(404,)), Try("POST", owner=(404,)), pk="photo.pk"
+    ),
     "api/v1/processing/status/": api(),
     "api/v1/^people/$": api(),
     "api/v1/^people/(?P<pk>\\d+)/$": api_owned(
@@ -488,6 +506,7 @@ def _client(kind: str, role: str, matrix):
 
 def _request(client, t: Try, url: str, world):
     method = getattr(client, t.method.lower())
+
     def filled(value):
         if isinstance(value, list):  # a JSON list of ids: numbers, not strings
             return [int(filled(v)) for v in value]
