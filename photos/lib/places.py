@@ -111,7 +111,7 @@ def find_country(text: str) -> tuple[str, str] | None:
 
 
 def complete(prefix: str, limit: int = 5) -> list[str]:
-    """Place names that start with `prefix` (cities by population, then countries)."""
+    """Place names that start with `prefix` (countries, then cities by population)."""
     key = fold(prefix)
     if len(key) < 2:
         return []
@@ -120,8 +120,9 @@ def complete(prefix: str, limit: int = 5) -> list[str]:
         ((rows[0][0], rows[0][3]) for name, rows in cities.items() if name.startswith(key)),
         reverse=True,
     )
-    names = [name for _, name in found[:limit]]
-    names += [name for folded, (_, name) in sorted(countries.items()) if folded.startswith(key)]
+    # Countries first: a handful at most, and each one names more photos than a town.
+    names = [name for folded, (_, name) in sorted(countries.items()) if folded.startswith(key)]
+    names += [name for _, name in found[:limit]]
     return list(dict.fromkeys(names))[:limit]
 
 
