@@ -217,8 +217,9 @@ class PhotoViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: PhotoSerializer(many=True), **_errors(401)},
-        description="The photos in the trash, most recently deleted first.",
+        responses={200: PhotoSerializer(many=True), **_errors(401, 404)},
+        description="The photos in the trash, newest first (cursor pagination; a cursor that "
+        "is not one is a 404, as for the library).",
     )
     @action(detail=False, methods=["get"])
     def trash(self, request):

@@ -185,9 +185,15 @@ def test_deleting_a_photo_removes_its_files_and_everything_derived(
     names = [photo.original.name, photo.thumbnail.name, photo.preview.name, face.crop.name]
     assert all(default_storage.exists(n) for n in names)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(reverse("photos:photo-delete", args=[photo.pk]))
+    response = alice_client.post(reverse("photos:photo-delete", args=[photo.pk]))
     assert response.status_code == 302
+    # First to the trash, whole and restorable; emptying it deletes everything at once.
+    assert Photo.objects.in_trash().filter(pk=photo.pk).exists()
+    assert all(default_storage.exists(n) for n in names)
+    person.refresh_from_db()
+    assert person.face_count == 0  # out of the person at once
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("photos:trash-empty"))
     assert not Photo.objects.filter(pk=photo.pk).exists()
     assert not Face.objects.filter(pk=face.pk).exists()
     assert not PhotoTheme.objects.filter(photo_id=photo.pk).exists()
@@ -220,8 +226,9 @@ def test_multi_select_deletes_only_the_selection_of_the_owner(
             reverse("photos:delete-selected"), {"ids": [mine[0].pk, mine[2].pk, theirs[0].pk]}
         )
     assert response.status_code == 302
-    left = set(Photo.objects.values_list("pk", flat=True))
+    left = set(Photo.objects.live().values_list("pk", flat=True))
     assert left == {mine[1].pk, mine[3].pk, theirs[0].pk}
+    assert set(Photo.objects.in_trash().values_list("pk", flat=True)) == {mine[0].pk, mine[2].pk}
 
 
 def test_delete_photos_counts_and_works_in_chunks(alice, bob, monkeypatch):
