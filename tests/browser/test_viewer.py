@@ -151,6 +151,18 @@ def test_it_searches_by_person_and_by_place(alice, roll, server, browser_page):
     page.goto(f"{server}/library/search/?q=2025")
     ids = [int(a.get_attribute("data-photo-id")) for a in page.locator("#search-results a").all()]
     assert ids == [roll[4].pk, roll[5].pk]
+
+    # On a phone: no sideways scroll, and the viewer fills the screen with its info below.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/library/search/?q=2025")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir() / "search-results-phone.png"), full_page=True)
+    page.locator("#search-results a[data-viewer]").first.click()
+    page.locator(".viewer.open .viewer-frame img").wait_for()
+    page.locator(".viewer [data-act=info]").click()
+    page.locator(".viewer-info").get_by_text("Paris, France").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir() / "viewer-phone.png"))
     assert page.js_errors == []
 
 
