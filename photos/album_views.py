@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from photos import albums
 from photos.fetchers import get_album_for_user
-from photos.models import Album
+from photos.models import Album, Photo
 from project.lookups import parse_id, parse_ids
 
 
@@ -50,9 +50,19 @@ def album_list(request):
         .annotate(photo_count=Count("photos", filter=live), newest=Max("photos__id", filter=live))
         .select_related("cover")
     )
+    items = list(items)
     for item in items:
         cover = item.cover if item.cover and item.cover.trashed_at is None else None
         item.cover_photo_id = cover.pk if cover else item.newest
+    # The covers with their faces in two queries, for the face-aware square crops.
+    covers = (
+        Photo.objects.filter(pk__in=[i.cover_photo_id for i in items if i.cover_photo_id])
+        .only("pk", "width", "height")
+        .prefetch_related("faces")
+    )
+    by_id = {photo.pk: photo for photo in covers}
+    for item in items:
+        item.cover_photo = by_id.get(item.cover_photo_id)
     return render(request, "photos/albums.html", {"albums": items, "page": "albums"})
 
 
@@ -74,10 +84,12 @@ def album_create(request):
 @require_GET
 def album_detail(request, pk):
     album = get_album_for_user(request.user, pk)
+    # The faces come with the photos (one query), for the face-aware square crops.
     photos = (
         album.photos.live()
         .order_by("-taken_at", "-id")
         .only("pk", "original_name", "thumbnail", "width", "height", "taken_at", "media_type")
+        .prefetch_related("faces")
     )
     return render(
         request,

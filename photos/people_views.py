@@ -55,7 +55,12 @@ def person_detail(request, pk):
         raise Http404("Face analysis is off.")
     person = get_person_for_user(request.user, pk)
     photos = (
-        Photo.objects.for_owner(request.user).live().filter(faces__person=person).distinct()[:500]
+        Photo.objects.for_owner(request.user)
+        .live()
+        .filter(faces__person=person)
+        .distinct()
+        # The faces in one query, for the face-aware square crops of the grid.
+        .prefetch_related("faces")[:500]
     )
     faces = list(
         person.faces.filter(photo__trashed_at__isnull=True)

@@ -130,3 +130,20 @@ def test_it_refuses_bad_album_bodies_with_400(alice, api_client_for, body):
     response = api_client_for(alice).post("/api/v1/albums/", body, format="json")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+def test_it_anchors_album_tiles_on_the_faces(alice, alice_client, photos_dir):
+    from photos.models import Face
+
+    photo = make_photo(alice, photos_dir / "scenes/ibm_paris.jpg")
+    photo.width, photo.height = 2000, 1000
+    photo.thumbnail.name = "u1/thumb.webp"  # shown only with a thumbnail; never fetched here
+    photo.save(update_fields=["width", "height", "thumbnail"])
+    Face.objects.create(
+        owner=alice, photo=photo, x1=1700, y1=300, x2=1950, y2=600, det_score=0.9,
+        embedding=b"", pack="p", dim=0,
+    )  # fmt: skip
+    album = albums.create_album(alice, "Faces", [photo.pk])
+    page = alice_client.get(f"/library/albums/{album.pk}/").content.decode()
+    assert 'data-focus="100.0% 50%"' in page
+    assert 'data-focus="100.0% 50%"' in alice_client.get("/library/albums/").content.decode()

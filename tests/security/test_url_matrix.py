@@ -89,7 +89,7 @@ def public(*tries, **args):
 # One entry per URL pattern, keyed by the pattern as the URLconf spells it.
 URLS: dict[str, Url] = {
     # accounts
-    "": page(),
+    "": public(),  # the landing page for visitors, the dashboard for users
     "healthz/": public(),
     "signup/": public(Try(owner=(200, 302))),
     "login/": public(Try(owner=(200, 302))),
