@@ -19,6 +19,7 @@ from photos import filters, media, trash
 from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
 from photos.ingest import IngestError, ingest, parse_client_time
+from photos.lib.places import place_name
 from photos.lib.probe import ACCEPTED
 from photos.models import Album, MediaType, Photo, Source
 from photos.timeline import day_groups, month_end, scrubber
@@ -145,6 +146,8 @@ def photo_detail(request, pk):
             "map_url": map_url,
             "is_video": photo.media_type == MediaType.VIDEO,
             "inline_original": photo.content_type in ("image/jpeg", "image/png", "image/webp"),
+            "trash_days": settings.TRASH_DAYS,
+            "place": place_name(photo.latitude, photo.longitude),
         },
     )
 

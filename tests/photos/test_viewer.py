@@ -95,3 +95,13 @@ def test_a_video_plays_and_one_a_browser_cannot_play_gets_its_poster(alice, phot
     data = _client(alice).get(reverse("photos:photo-info", args=[quicktime.pk])).json()
     assert data["display_url"] is None  # no <video> for it: its poster and a download
     assert data["poster_url"] and data["download_url"]
+
+
+def test_the_photo_page_names_the_place_and_deletes_to_the_trash(alice, photo):
+    client = _client(alice)
+    html = client.get(reverse("photos:photo", args=[photo.pk])).content.decode()
+    assert "Lisbon, Portugal · 38.71390" in html
+    assert "Move this photo to the trash?" in html and "30 days" in html
+    client.post(reverse("photos:photo-delete", args=[photo.pk]))
+    photo.refresh_from_db()
+    assert photo.trashed_at is not None
