@@ -209,3 +209,14 @@ def test_uploading_a_photo_in_the_trash_again_brings_it_back(alice, photos_dir):
     again = ingest.ingest(alice, SimpleUploadedFile("dog.jpg", data))
     assert (again.photo.pk, again.created) == (photo.pk, False)
     assert Photo.objects.live().filter(pk=photo.pk).exists()
+
+
+def test_the_privacy_pages_deletions_say_they_skip_the_trash(alice, three):
+    trash.trash_photos(alice, [three[0].pk])
+    client = _client(alice)
+    page = client.get(reverse("privacy:delete", args=["photos"])).content.decode()
+    assert "This is immediate:" in page
+    # And they are: the photo in the trash goes with the others, at once.
+    response = client.post(reverse("privacy:delete", args=["photos"]), {"confirm": "yes"})
+    assert response.status_code in (200, 302)
+    assert not Photo.objects.filter(owner=alice).exists()
