@@ -2,15 +2,14 @@
 album, dismiss, and withdraw what depended on a revoked scope."""
 
 import logging
-import re
 from datetime import UTC, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from photos.lib import places
 from photos.models import Face, Person, Photo, PhotoTheme
 from privacy import consent
 from privacy.files import delete_files_on_commit
@@ -19,12 +18,9 @@ from suggestions import render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
 from suggestions.lib.effects import EFFECTS
-from suggestions.lib.geodesy import haversine_km
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
-
-DISTRICT = re.compile(r"\s+\d{1,2}$")
 
 COVER_MAX = 9
 
@@ -88,41 +84,13 @@ def _local(taken_at, offset):
     return timezone.localtime(taken_at).replace(tzinfo=None)
 
 
-TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district's
-TOWN_RADIUS_KM = 20
-
-
-@lru_cache(maxsize=2)
-def _geocoder(min_population: int):
-    """reverse_geocode rebuilds its k-d tree of cities on every search(); keep one per
-    worker process instead."""
-    import reverse_geocode
-
-    return reverse_geocode.GeocodeData(min_population)
-
-
 def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
     """Photo id -> (city, country, country code) from the offline reverse geocoder: the
-    nearest town within TOWN_RADIUS_KM, else the nearest place of any size."""
-    if not points:
-        return {}
-    # About a kilometre: plenty for a town's name, and far fewer points to look up.
-    rounded = {pk: (round(lat, 2), round(lon, 2)) for pk, (lat, lon) in points.items()}
-    unique = sorted(set(rounded.values()))
-    nearest = _geocoder(0).query(unique)
-    towns = _geocoder(TOWN_POPULATION).query(unique)
-    found = {}
-    for point, near, town in zip(unique, nearest, towns, strict=True):
-        close = haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM
-        found[point] = town if close else near
-    names = {}
-    for pk, point in rounded.items():
-        hit = found[point]
-        if hit.get("city"):
-            # "Lyon 03", "Paris 11": districts are named after their city.
-            city = DISTRICT.sub("", hit["city"])
-            names[pk] = (city, hit.get("country", ""), hit.get("country_code", ""))
-    return names
+    same rule as the viewer's place names (photos.lib.places)."""
+    return {
+        pk: (place.city, place.country, place.country_code)
+        for pk, place in places.place_names(points).items()
+    }
 
 
 def build_context(user, *, now=None) -> Context:
