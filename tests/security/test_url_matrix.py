@@ -508,8 +508,8 @@ def _request(client, t: Try, url: str, world):
     method = getattr(client, t.method.lower())
 
     def filled(value):
-        if isinstance(value, list):  # a JSON list of ids: numbers, not strings
-            return [int(filled(v)) for v in value]
+        if isinstance(value, list):  # ids in a JSON list are numbers, not strings
+            return [int(filled(v)) if str(v)[:1] == "@" else filled(v) for v in value]
         if isinstance(value, str) and value[:1] == "@":
             return resolve_value(value[1:], world)
         return value
