@@ -444,6 +444,7 @@ def fingerprint(world) -> dict:
     user = world.user
     return {
         "photos": Photo.objects.filter(owner=user).count(),
+        "trashed": Photo.objects.filter(owner=user).in_trash().count(),
         "pending": Photo.objects.filter(owner=user).exclude(analysis_status="done").count(),
         "faces": Face.objects.filter(owner=user).count(),
         "people": list(
