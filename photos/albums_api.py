@@ -2,7 +2,7 @@
 (photos.albums), owner-only: another user's album id is a 404."""
 
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -78,6 +78,10 @@ def _invalid(serializer):
     return error(str(message), "invalid")
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: AlbumSerializer(many=True), 401: ERRORS[401]}),
+    retrieve=extend_schema(responses={200: AlbumSerializer, **ERRORS}),
+)
 class AlbumViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
