@@ -38,13 +38,15 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 venv: $(BIN)/.dev
 
 ## Fetch missing models, then web + Celery worker + beat on the embedded defaults at
-## http://127.0.0.1:8000. Without the models (offline) it starts anyway: photos wait for them.
+## http://127.0.0.1:$(PORT) (PORT=8000 unless set). Without the models (offline) it starts
+## anyway: photos wait for them.
+PORT ?= 8000
 run: $(BIN)/.runtime
 	mkdir -p var/media var/broker/queue var/broker/control var/broker/processed
 	DEBUG=1 $(BIN)/python manage.py models --download || \
 		echo "Starting without the models listed above (README: Models offline)."
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
 ## The whole suite on SQLite and the embedded broker (tasks run eagerly in-process); the
 ## S3 tests start moto's standalone S3 server themselves

@@ -53,8 +53,10 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
-@login_required
 def dashboard(request):
+    """The signed-in user's dashboard; for anyone else, what Camroll is."""
+    if not request.user.is_authenticated:
+        return render(request, "accounts/landing.html", {"page": "landing"})
     if request.user.consent_reviewed_at is None:
         return redirect("privacy:onboarding")
     return render(request, "accounts/dashboard.html", {"page": "dashboard"})

@@ -78,7 +78,7 @@ def measure(client, repeat):
             response = client.get("/library/", params)
         count = len(queries)  # now: the next request resets the connection's query log
         assert response.status_code == 200, response.status_code
-        shown = sum(len(items) for _, days in response.context["months"] for _, items in days)
+        shown = sum(len(day.photos) for day in response.context["days"])
         median, _ = timed(lambda p=params: client.get("/library/", p), repeat)
         results[label] = (count, median, shown)
     return results

@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from photos import filters, ingest, media, services
+from photos import filters, ingest, media, search, trash
 from photos.fetchers import get_person_for_user, get_photo_for_user
 from photos.models import Photo, Source, Theme
 from photos.serializers import (
@@ -24,8 +25,12 @@ from photos.serializers import (
     PhotoUploadSerializer,
     SyncCheckRequestSerializer,
     SyncCheckResponseSerializer,
+    TrashCountsSerializer,
 )
 from project.api import ErrorSerializer, error
+
+# The actions that reach a photo in the trash (its files, restore, delete forever).
+TRASH_ACTIONS = {"restore", "delete_forever", "thumbnail", "preview", "original"}
 
 # Multipart envelope around one file: boundaries, headers and the small fields.
 UPLOAD_ENVELOPE_BYTES = 256 * 1024
@@ -101,11 +106,17 @@ class PhotoViewSet(
 
     def get_queryset(self):
         # One table, no relations in the serializer: a page is one query, whatever its size.
-        return Photo.objects.for_owner(self.request.user)
+        # The trash is listed by its own action; `q` searches (photos.search).
+        queryset = Photo.objects.for_owner(self.request.user)
+        if self.action == "trash":
+            return queryset.in_trash()
+        return queryset.live()
 
     def get_object(self):
         # The pages' fetcher: anyone else's id and an id that is not one are the same 404.
-        photo = get_photo_for_user(self.request.user, self.kwargs.get("pk"))
+        photo = get_photo_for_user(
+            self.request.user, self.kwargs.get("pk"), trashed=self.action in TRASH_ACTIONS
+        )
         self.check_object_permissions(self.request, photo)
         return photo
 
@@ -119,6 +130,12 @@ class PhotoViewSet(
             OpenApiParameter("taken_before", OpenApiTypes.DATETIME, description="Exclusive."),
             OpenApiParameter("person", OpenApiTypes.INT, description="A person's id."),
             OpenApiParameter("theme", OpenApiTypes.STR, enum=Theme.values),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Search, as in the header's box: people's names, places (city, "
+                "country), themes, objects, months and years, combined ('Lisbon 2026').",
+            ),
         ],
         responses={200: PhotoSerializer(many=True), **_errors(400, 401, 404)},
         description="Newest first, cursor-paginated. A `person` that is not yours is a 404.",
@@ -135,11 +152,18 @@ class PhotoViewSet(
             "person": data.get("person"),
             "theme": data.get("theme"),
         }
+        text = request.query_params.get("q", "")
+        try:
+            self.search_query = search.parse(request.user, text) if text.strip() else None
+        except search.SearchError as exc:
+            return error(str(exc), "invalid")
         return super().list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
         extra = getattr(self, "queryset_filters", None)
-        return filters.apply(queryset, **extra) if extra else queryset
+        queryset = filters.apply(queryset, **extra) if extra else queryset
+        query = getattr(self, "search_query", None)
+        return search.apply(queryset, query, self.request.user) if query else queryset
 
     @extend_schema(
         request={"multipart/form-data": PhotoUploadSerializer},
@@ -183,13 +207,67 @@ class PhotoViewSet(
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
-        responses={204: OpenApiResponse(description="Deleted"), **_errors(401, 404)},
-        description="Delete the photo, its derivatives, faces and everything derived from it.",
+        responses={204: OpenApiResponse(description="Moved to the trash"), **_errors(401, 404)},
+        description="Move the photo to the trash: restorable for TRASH_DAYS days, then deleted "
+        "with its derivatives, faces and everything derived from it.",
     )
     def destroy(self, request, pk=None):
         photo = self.get_object()
-        services.delete_photos(request.user, Photo.objects.filter(pk=photo.pk))
+        trash.trash_photos(request.user, [photo.pk])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={200: PhotoSerializer(many=True), **_errors(401, 404)},
+        description="The photos in the trash, newest first (cursor pagination; a cursor that "
+        "is not one is a 404, as for the library).",
+    )
+    @action(detail=False, methods=["get"])
+    def trash(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = PhotoSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        request=None,
+        responses={200: TrashCountsSerializer, **_errors(401)},
+        description="GET: what emptying the trash deletes (counts). POST: empty it now.",
+    )
+    @action(detail=False, methods=["get", "post"], url_path="trash/empty")
+    def empty_trash(self, request):
+        counts = trash.preview(Photo.objects.for_owner(request.user).in_trash())
+        if request.method == "POST":
+            trash.empty_trash(request.user)
+            return Response({**counts, "deleted": True})
+        return Response({**counts, "deleted": False})
+
+    @extend_schema(
+        request=None,
+        responses={200: PhotoSerializer, **_errors(401, 404)},
+        description="Take the photo out of the trash.",
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        photo = self.get_object()
+        trash.restore_photos(request.user, [photo.pk])
+        photo.refresh_from_db()
+        return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: TrashCountsSerializer, **_errors(401, 404)},
+        description="A photo in the trash: GET says what deleting it forever removes, "
+        "POST deletes it now. A photo not in the trash is a 404: delete it first.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="forever")
+    def delete_forever(self, request, pk=None):
+        photo = self.get_object()
+        if photo.trashed_at is None:
+            raise NotFound("This photo is not in the trash.")
+        counts = trash.preview(Photo.objects.filter(pk=photo.pk))
+        if request.method == "POST":
+            trash.delete_forever(request.user, [photo.pk])
+            return Response({**counts, "deleted": True})
+        return Response({**counts, "deleted": False})
 
     def _media(self, request, kind):
         return media.serve(request, self.get_object(), kind)

@@ -5,12 +5,16 @@ that is not one (project.lookups). `queryset` lets a caller add select_related o
 annotations; the owner filter is applied on top of it whatever it is.
 """
 
-from photos.models import Face, Person, PersonMerge, Photo
+from photos.models import Album, Face, Person, PersonMerge, Photo
 from project.lookups import get_or_404
 
 
-def get_photo_for_user(user, pk, queryset=None) -> Photo:
+def get_photo_for_user(user, pk, queryset=None, *, trashed: bool = False) -> Photo:
+    """A photo in the trash is a 404 except where `trashed` asks for one (its files, for
+    the trash page; restore and delete forever)."""
     queryset = Photo.objects.all() if queryset is None else queryset
+    if not trashed:
+        queryset = queryset.live()
     return get_or_404(queryset.filter(owner=user), pk, "photo")
 
 
@@ -27,3 +31,8 @@ def get_face_for_user(user, pk, queryset=None) -> Face:
 def get_merge_for_user(user, pk, queryset=None) -> PersonMerge:
     queryset = PersonMerge.objects.all() if queryset is None else queryset
     return get_or_404(queryset.filter(owner=user), pk, "merge")
+
+
+def get_album_for_user(user, pk, queryset=None) -> Album:
+    queryset = Album.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "album")

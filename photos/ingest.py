@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 # The queue only (the task is sent by name): an upload never loads the runner or the models.
+from photos import trash as photos_trash
 from photos.analysis import queue as analysis_queue
 from photos.lib import probe as probe_lib
 from photos.models import Photo, Source, TakenAtSource
@@ -330,6 +331,10 @@ def _existing(photo: Photo, device_asset_id: str) -> IngestResult:
     if device_asset_id and not photo.device_asset_id:
         photo.device_asset_id = device_asset_id
         Photo.objects.filter(pk=photo.pk).update(device_asset_id=device_asset_id)
+    if photo.trashed_at is not None:
+        # Uploaded again while in the trash: the owner wants it back, not a hidden copy.
+        photos_trash.restore_photos(photo.owner, [photo.pk])
+        photo.trashed_at = None
     return IngestResult(photo, created=False)
 
 

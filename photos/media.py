@@ -41,8 +41,15 @@ def serve(request, photo: Photo, kind: str, *, max_age: int = 3600):
         raise Http404("No such file for this photo.")
     # Never rendered inline as a document, whatever the bytes claim to be.
     filename = f"{photo.sha256[:12]}.{photo.extension}" if kind == "original" else None
+    # ?download=1: the viewer's Download button saves the original instead of showing it.
+    download = kind == "original" and request.GET.get("download") == "1"
     return private_file_response(
-        request, name, content_type(photo, kind, name), filename=filename, max_age=max_age
+        request,
+        name,
+        content_type(photo, kind, name),
+        filename=filename,
+        as_attachment=download,
+        max_age=max_age,
     )
 
 

@@ -54,6 +54,13 @@ class PhotoQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 
+    def live(self):
+        """Not in the trash: what every page, list, search and suggestion shows."""
+        return self.filter(trashed_at__isnull=True)
+
+    def in_trash(self):
+        return self.filter(trashed_at__isnull=False)
+
     def photos(self):
         return self.filter(media_type=MediaType.PHOTO)
 
@@ -113,6 +120,8 @@ class Photo(models.Model):
     duplicate_group = models.PositiveBigIntegerField(null=True, blank=True)
 
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Deleted by the owner: kept in the trash until settings.TRASH_DAYS have passed.
+    trashed_at = models.DateTimeField(null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -130,6 +139,8 @@ class Photo(models.Model):
             models.Index(fields=["analysis_status", "queued_at"], name="photo_status_queued"),
             # Place filters and trip detection.
             models.Index(fields=["owner", "latitude", "longitude"], name="photo_owner_gps"),
+            # The trash page and the beat job that empties what is older than TRASH_DAYS.
+            models.Index(fields=["trashed_at"], name="photo_trashed_at"),
         ]
         permissions = [
             ("view_photo_content", "Can see photo contents (originals and thumbnails)"),
@@ -371,3 +382,56 @@ class PhotoTheme(models.Model):
 
     def __str__(self):
         return f"{self.photo_id}: {self.theme}"
+
+
+class AlbumQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+
+class Album(models.Model):
+    """An album the user made by hand.
+
+    Saved suggestions are albums too, but they live in suggestions (suggestions.Album), a
+    layer above photos: photos' pages and the viewer only ever need these, and the albums
+    page of suggestions lists both kinds (docs/albums.md).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_albums"
+    )
+    title = models.CharField(max_length=200)
+    # A photo of the album chosen by the user; without one the newest photo is shown.
+    cover = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="user_albums")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # The albums page: one owner's albums, last changed first.
+            models.Index(fields=["owner", "-updated_at"], name="album_owner_updated"),
+        ]
+
+    def __str__(self):
+        # No title: it is content, like a photo's file name.
+        return f"Album {self.pk} of user {self.owner_id}"
+
+
+class AlbumPhoto(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "photo"], name="album_photo"),
+        ]
+
+    def __str__(self):
+        return f"photo {self.photo_id} in album {self.album_id}"

@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from photos import signals
@@ -312,7 +312,11 @@ def people_with_counts(user):
     return (
         Person.objects.for_owner(user)
         .select_related("cover_face")  # the cover crop of every row, in the same query
-        .annotate(photo_count=Count("faces__photo", distinct=True))
+        .annotate(
+            photo_count=Count(
+                "faces__photo", distinct=True, filter=Q(faces__photo__trashed_at__isnull=True)
+            )
+        )
     )
 
 

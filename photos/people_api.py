@@ -340,7 +340,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def photos(self, request, pk=None):
         person = self.get_object()
         photo_ids = Face.objects.filter(person=person).values("photo_id")
-        queryset = Photo.objects.for_owner(request.user).filter(pk__in=photo_ids)
+        queryset = Photo.objects.for_owner(request.user).live().filter(pk__in=photo_ids)
         page = self.paginate_queryset(queryset)
         serializer = PhotoSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)

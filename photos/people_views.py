@@ -67,8 +67,20 @@ def person_detail(request, pk):
     if not _faces_allowed(request.user):
         raise Http404("Face analysis is off.")
     person = get_person_for_user(request.user, pk)
-    photos = Photo.objects.for_owner(request.user).filter(faces__person=person).distinct()[:500]
-    faces = list(person.faces.shown().order_by("-clear", "-det_score")[:500])
+    photos = (
+        Photo.objects.for_owner(request.user)
+        .live()
+        .filter(faces__person=person)
+        .distinct()
+        # The faces in one query, for the face-aware square crops of the grid.
+        .prefetch_related("faces")[:500]
+    )
+    faces = list(
+        person.faces.shown()
+        .filter(photo__trashed_at__isnull=True)
+        .select_related("photo")
+        .order_by("-clear", "-det_score")[:500]
+    )
     others = (
         Person.objects.for_owner(request.user)
         .filter(pack=person.pack)

@@ -15,6 +15,7 @@ from django.utils.text import get_valid_filename
 from photos import services
 from photos.analysis.steps import REGISTRY as ANALYSIS_STEPS
 from photos.models import (
+    Album,
     AnalysisStatus,
     AnalysisStep,
     Face,
@@ -112,7 +113,8 @@ data/people.json      the people grouped from your faces, with their names
 data/faces.json       every face: its box, the person, and the face embedding
                       (float32, little-endian, base64)
 data/person_merges.json  the people you merged: the merged-away person's name and
-                      birthday, the faces that moved, and when it was undone"""
+                      birthday, the faces that moved, and when it was undone
+data/user_albums.json the albums you made, with the ids of their photos"""
     count_labels = {"person_merges": "merge history entries"}
     # Every analysis step's findings go with erase_derived (the thumbnails stay).
     finding_steps = tuple(ANALYSIS_STEPS)
@@ -128,7 +130,13 @@ data/person_merges.json  the people you merged: the merged-away person's name an
         if derived:
             return {**self._derived(user), "photos_kept": Photo.objects.for_owner(user).count()}
         agg = Photo.objects.filter(owner=user).aggregate(n=Count("id"), size=Sum("file_size"))
-        return {"photos": agg["n"] or 0, "bytes": agg["size"] or 0, **self._derived(user)}
+        return {
+            "photos": agg["n"] or 0,
+            "bytes": agg["size"] or 0,
+            **self._derived(user),
+            # Added to suggestions' saved albums under the same key (privacy.registry).
+            "albums": Album.objects.filter(owner=user).count(),
+        }
 
     def revocation_counts(self, user, scopes):
         scopes = set(scopes)
@@ -214,6 +222,21 @@ data/person_merges.json  the people you merged: the merged-away person's name an
             ],
         )
 
+        dump_json(
+            zf,
+            "data/user_albums.json",
+            [
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "cover_photo_id": a.cover_id,
+                    "photo_ids": sorted(p.pk for p in a.photos.all()),
+                    "created_at": a.created_at,
+                }
+                for a in Album.objects.filter(owner=user).prefetch_related("photos").order_by("id")
+            ],
+        )
+
     def erase_derived(self, user):
         counts = services.delete_face_data(user)
         tags, _ = Tag.objects.filter(photo__owner=user).delete()
@@ -240,4 +263,5 @@ data/person_merges.json  the people you merged: the merged-away person's name an
         services.delete_photos(user, Photo.objects.for_owner(user))
         # People with no face left, and faces of photos deleted meanwhile.
         services.delete_face_data(user)
+        Album.objects.filter(owner=user).delete()
         return counts

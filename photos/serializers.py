@@ -115,3 +115,10 @@ class PhotoFilterSerializer(serializers.Serializer):
 
     def validate_taken_before(self, value):
         return self._time(value, "taken_before")
+
+
+class TrashCountsSerializer(serializers.Serializer):
+    photos = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+    faces = serializers.IntegerField()
+    deleted = serializers.BooleanField(help_text="False for the preview (GET), true once done.")

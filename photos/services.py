@@ -67,15 +67,18 @@ def delete_photos(owner, photos) -> int:
             photos_deleting.send(sender=Photo, user=owner, photo_ids=chunk)
             selected.delete()
             if people:
-                _recount_faces(people)
+                recount_faces(people)
             delete_files_on_commit(files)
             files.clear()
     return len(ids)
 
 
-def _recount_faces(person_ids) -> None:
+def recount_faces(person_ids) -> None:
+    """Each person's face count, without the faces of photos in the trash."""
+    if not person_ids:
+        return
     counts = (
-        Face.objects.filter(person=OuterRef("pk"))
+        Face.objects.filter(person=OuterRef("pk"), photo__trashed_at__isnull=True)
         .order_by()
         .values("person")
         .annotate(n=Count("pk"))

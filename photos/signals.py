@@ -16,3 +16,8 @@ photos_deleting = Signal()
 # With dry_run=True a receiver only counts what it would delete and returns a dict of
 # counts (e.g. {"suggestions": 2}); otherwise it deletes it.
 person_forgetting = Signal()
+
+
+# Photos went to the trash (they still exist, restorable): whatever shows them elsewhere
+# stops at once. kwargs: user, photo_ids (a list).
+photos_trashed = Signal()

@@ -10,7 +10,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import connections
 
-from photos import people
+from photos import people, trash
 from photos.analysis import queue, runner
 from photos.models import Photo
 
@@ -60,3 +60,8 @@ def requeue_interrupted(sender=None, **kwargs):
         log.exception("Could not look for photos left running by a stopped worker")
     finally:
         connections.close_all()  # not shared with anything forked later
+
+
+@shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def purge_trash() -> dict:
+    return trash.purge_expired()

@@ -1,7 +1,9 @@
 from django.urls import path
 
 from photos import views
+from photos.album_urls import urlpatterns as album_urlpatterns
 from photos.people_urls import urlpatterns as people_urlpatterns
+from photos.viewer_urls import urlpatterns as viewer_urlpatterns
 
 app_name = "photos"
 
@@ -14,4 +16,6 @@ urlpatterns = [
     path("photo/<int:pk>/file/<str:kind>/", views.photo_media, name="media"),
     path("media/<str:token>/", views.signed_media, name="signed-media"),
     *people_urlpatterns,
+    *viewer_urlpatterns,
+    *album_urlpatterns,
 ]

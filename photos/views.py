@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
-from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,13 +15,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from photos import filters, media, people, services
+from photos import filters, media, people, trash
 from photos.analysis import queue as analysis_queue
 from photos.fetchers import get_photo_for_user
 from photos.forms import LibraryFilterForm
 from photos.ingest import IngestError, ingest, parse_client_time
+from photos.lib.places import place_name
 from photos.lib.probe import ACCEPTED
-from photos.models import MediaType, Photo, Source
+from photos.models import Album, MediaType, Photo, Source
+from photos.timeline import day_groups, month_end, scrubber
 from project.lookups import parse_ids
 
 PAGE_SIZE = 120
@@ -58,10 +59,11 @@ def decode_cursor(text: str):
 @require_GET
 def library(request):
     form = LibraryFilterForm(request.GET or None, owner=request.user)
-    qs = Photo.objects.for_owner(request.user).only(
+    qs = Photo.objects.for_owner(request.user).live().only(
         "pk", "taken_at", "taken_at_offset", "media_type", "thumbnail", "analysis_status",
-        "original_name", "duration",
+        "original_name", "duration", "width", "height",
     )  # fmt: skip
+    every = qs
     filtered = False
     if form.is_bound and form.is_valid():
         kwargs = form.filter_kwargs()
@@ -73,6 +75,9 @@ def library(request):
         moment, pk = cursor
         # The plain bound on taken_at lets the database seek in the index; the OR breaks ties.
         qs = qs.filter(taken_at__lte=moment).filter(Q(taken_at__lt=moment) | Q(pk__lt=pk))
+    elif (bound := month_end(request.GET.get("month", ""))) is not None:
+        # A scrubber link: the timeline from the end of that month on, older photos after.
+        qs = qs.filter(taken_at__lt=bound)
     rows = list(qs.order_by("-taken_at", "-id")[: PAGE_SIZE + 1])
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -84,38 +89,32 @@ def library(request):
     # Two links per tile: reverse() once and fill in the ids (250 reverses cost ~20 ms).
     page_url = reverse("photos:photo", args=[_PK])
     thumb_url = reverse("photos:media", args=[_PK, "thumbnail"])
+    info_url = reverse("photos:photo-info", args=[_PK])
     for photo in rows:
         photo.local_taken_at = local_time(photo)
         photo.page_url = page_url.replace(str(_PK), str(photo.pk))
         photo.thumb_url = thumb_url.replace(str(_PK), str(photo.pk))
-    months = [
-        (month, [(day, list(items)) for day, items in groupby(group, key=_day)])
-        for month, group in groupby(rows, key=_month)
-    ]
+        photo.info_url = info_url.replace(str(_PK), str(photo.pk))
     return render(
         request,
         "photos/library.html",
         {
             "page": "library",
             "form": form,
-            "months": months,
+            "days": day_groups(rows),
+            # Infinite scroll fetches the next pages: only the first one needs the scrubber.
+            "scrubber": scrubber(every) if cursor is None else None,
             "count": len(rows),
             "next_query": next_query,
-            "is_first_page": cursor is None,
+            "is_first_page": cursor is None and "month" not in request.GET,
+            "user_albums": Album.objects.for_owner(request.user).only("pk", "title"),
+            "trash_days": settings.TRASH_DAYS,
             "filtered": filtered,
         },
     )
 
 
 _PK = 987654321987  # a placeholder id no real photo has
-
-
-def _month(photo):
-    return photo.local_taken_at.date().replace(day=1)
-
-
-def _day(photo):
-    return photo.local_taken_at.date()
 
 
 # --- One photo --------------------------------------------------------------------------
@@ -150,6 +149,8 @@ def photo_detail(request, pk):
             "map_url": map_url,
             "is_video": photo.media_type == MediaType.VIDEO,
             "inline_original": photo.content_type in ("image/jpeg", "image/png", "image/webp"),
+            "trash_days": settings.TRASH_DAYS,
+            "place": place_name(photo.latitude, photo.longitude),
         },
     )
 
@@ -158,8 +159,12 @@ def photo_detail(request, pk):
 @require_POST
 def photo_delete(request, pk):
     photo = get_photo_for_user(request.user, pk)
-    services.delete_photos(request.user, Photo.objects.filter(pk=photo.pk))
-    messages.success(request, "The photo and everything derived from it were deleted.")
+    trash.trash_photos(request.user, [photo.pk])
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"trashed": 1, "trash_url": reverse("photos:trash")})
+    messages.success(
+        request, f"Moved to the trash: restorable for {settings.TRASH_DAYS} days from the Trash."
+    )
     return redirect("photos:library")
 
 
@@ -171,8 +176,12 @@ def delete_selected(request):
     if not ids:
         messages.error(request, "Select at least one photo to delete.")
         return redirect("photos:library")
-    count = services.delete_photos(request.user, Photo.objects.filter(pk__in=ids))
-    messages.success(request, f"Deleted {count} photo{'s' if count != 1 else ''}.")
+    count = trash.trash_photos(request.user, ids)
+    messages.success(
+        request,
+        f"Moved {count} photo{'s' if count != 1 else ''} to the trash "
+        f"(restorable for {settings.TRASH_DAYS} days).",
+    )
     return redirect("photos:library")
 
 
@@ -283,7 +292,8 @@ def _upload_post(request):
 def photo_media(request, pk, kind):
     if kind not in media.KINDS:
         raise Http404("No such file kind.")
-    return media.serve(request, get_photo_for_user(request.user, pk), kind)
+    # The trash page shows its thumbnails too.
+    return media.serve(request, get_photo_for_user(request.user, pk, trashed=True), kind)
 
 
 @require_GET

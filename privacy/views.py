@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -374,7 +375,7 @@ DELETIONS = {
 
 COUNT_LABELS = {
     "photos": "photos and videos",
-    "bytes": "bytes of original files",
+    "bytes": "size of the original files",
     "faces": "faces",
     "embeddings": "face embeddings",
     "people": "people",
@@ -391,8 +392,15 @@ COUNT_LABELS = {
 }
 
 
-def _labelled(counts: dict) -> list[tuple[str, int]]:
-    return [(COUNT_LABELS.get(k) or registry.count_label(k), v) for k, v in counts.items()]
+def _labelled(counts: dict) -> list[tuple[str, int | str]]:
+    # Sizes in KB/MB/GB for people; the API keeps the exact number of bytes.
+    return [
+        (
+            COUNT_LABELS.get(k) or registry.count_label(k),
+            filesizeformat(v) if k == "bytes" else v,
+        )
+        for k, v in counts.items()
+    ]
 
 
 def _counts_for(kind, user):

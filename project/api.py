@@ -2,7 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions, parsers, serializers, status, throttling
 from rest_framework.response import Response
@@ -90,4 +91,9 @@ def server_error(request):
     """handler500: under /api/ a JSON body, else the page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
-    return defaults.server_error(request)
+    try:
+        # With the request, the page has the site's navigation for a signed-in user.
+        html = loader.render_to_string("500.html", request=request)
+    except Exception:  # the error may be the database itself: a bare page then
+        return defaults.server_error(request)
+    return HttpResponseServerError(html)

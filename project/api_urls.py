@@ -1,8 +1,8 @@
 """The companion app's API, /api/v1/. Each app contributes the endpoints it owns."""
 
 from accounts import api as accounts_api
+from photos import albums_api, people_api
 from photos import api as photos_api
-from photos import people_api
 from privacy import api as privacy_api
 from suggestions import api as suggestions_api
 
@@ -11,5 +11,6 @@ urlpatterns = [
     *privacy_api.urlpatterns,
     *photos_api.urlpatterns,
     *people_api.urlpatterns,
+    *albums_api.urlpatterns,
     *suggestions_api.urlpatterns,
 ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -90,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Dates in words ("yesterday", "3 hours ago") in every template.
+            "builtins": ["django.contrib.humanize.templatetags.humanize"],
         },
     },
 ]
@@ -353,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
         "kwargs": {"kinds": ["on_this_day"]},
     },
+    "photos-empty-trash": {
+        "task": "photos.tasks.purge_trash",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "privacy-purge-expired": {
         "task": "privacy.tasks.purge_due",
         "schedule": crontab(hour=2, minute=30),
@@ -378,6 +385,8 @@ FACE_CLEAR_MIN_SHARPNESS = env_float("FACE_CLEAR_MIN_SHARPNESS", 40.0, minimum=0
 # The length of the recogniser's raw embedding; 0 turns the check off (measured for the
 # MobileFaceNet of the shared pack: re-measure for another recogniser).
 FACE_CLEAR_MIN_NORM = env_float("FACE_CLEAR_MIN_NORM", 12.0, minimum=0.0)
+# Days a deleted photo waits in the trash (restorable) before the nightly job removes it.
+TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
 SCENE_MODEL = env_str("SCENE_MODEL", str(MODELS_DIR / "mobilenetv2-12-int8.onnx"))
 SCENE_LABELS = env_str("SCENE_LABELS", "")
 SCENE_MIN_SCORE = env_float("SCENE_MIN_SCORE", 0.05, minimum=0.0, maximum=1.0)

@@ -4,7 +4,7 @@ SuggestionsConfig.ready()), so that neither of them imports suggestions."""
 from django.db import transaction
 from django.dispatch import receiver
 
-from photos.signals import analysis_drained, person_forgetting, photos_deleting
+from photos.signals import analysis_drained, person_forgetting, photos_deleting, photos_trashed
 from privacy.signals import consent_revoked
 from suggestions import services, tasks
 
@@ -25,6 +25,11 @@ def forget_suggestions_of_person(sender, person, dry_run, **kwargs):
     """Counts (dry_run) or deletes, inside the forget's transaction, the suggestions that
     used a person being forgotten."""
     return {"suggestions": services.forget_person(person, dry_run=dry_run)}
+
+
+@receiver(photos_trashed, dispatch_uid="suggestions.leave_trashed")
+def leave_trashed(sender, user, photo_ids, **kwargs):
+    services.leave_trashed(user, photo_ids)
 
 
 @receiver(analysis_drained, dispatch_uid="suggestions.generate")

@@ -2,9 +2,7 @@
 album, dismiss, and withdraw what depended on a revoked scope."""
 
 import logging
-import re
 from datetime import UTC, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from photos.lib import places
 from photos.models import Face, Person, Photo, PhotoTheme
 from privacy import consent
 from privacy.files import delete_files_on_commit
@@ -20,12 +19,9 @@ from suggestions import render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
 from suggestions.lib.effects import EFFECTS
-from suggestions.lib.geodesy import haversine_km
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
-
-DISTRICT = re.compile(r"\s+\d{1,2}$")
 
 COVER_MAX = 9
 
@@ -128,7 +124,7 @@ def erase_all(user) -> dict[str, int]:
 
 def eligible_photos(user, *, now, allow_older: bool):
     """Photos analysed under consent; older than the sync window only with `older_photos`."""
-    qs = Photo.objects.for_owner(user).photos().analysed()
+    qs = Photo.objects.for_owner(user).live().photos().analysed()
     if not allow_older:
         qs = qs.filter(taken_at__gte=now - timedelta(days=settings.SYNC_WINDOW_DAYS))
     return qs
@@ -140,41 +136,13 @@ def _local(taken_at, offset):
     return timezone.localtime(taken_at).replace(tzinfo=None)
 
 
-TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district's
-TOWN_RADIUS_KM = 20
-
-
-@lru_cache(maxsize=2)
-def _geocoder(min_population: int):
-    """reverse_geocode rebuilds its k-d tree of cities on every search(); keep one per
-    worker process instead."""
-    import reverse_geocode
-
-    return reverse_geocode.GeocodeData(min_population)
-
-
 def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
     """Photo id -> (city, country, country code) from the offline reverse geocoder: the
-    nearest town within TOWN_RADIUS_KM, else the nearest place of any size."""
-    if not points:
-        return {}
-    # About a kilometre: plenty for a town's name, and far fewer points to look up.
-    rounded = {pk: (round(lat, 2), round(lon, 2)) for pk, (lat, lon) in points.items()}
-    unique = sorted(set(rounded.values()))
-    nearest = _geocoder(0).query(unique)
-    towns = _geocoder(TOWN_POPULATION).query(unique)
-    found = {}
-    for point, near, town in zip(unique, nearest, towns, strict=True):
-        close = haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM
-        found[point] = town if close else near
-    names = {}
-    for pk, point in rounded.items():
-        hit = found[point]
-        if hit.get("city"):
-            # "Lyon 03", "Paris 11": districts are named after their city.
-            city = DISTRICT.sub("", hit["city"])
-            names[pk] = (city, hit.get("country", ""), hit.get("country_code", ""))
-    return names
+    same rule as the viewer's place names (photos.lib.places)."""
+    return {
+        pk: (place.city, place.country, place.country_code)
+        for pk, place in places.place_names(points).items()
+    }
 
 
 def build_context(user, *, now=None) -> Context:
@@ -394,3 +362,18 @@ def dismiss(suggestion: Suggestion) -> None:
         fields.append("image")
     suggestion.state = State.DISMISSED
     suggestion.save(update_fields=fields)
+
+
+@transaction.atomic
+def leave_trashed(owner, photo_ids) -> int:
+    """Photos moved to the trash leave every suggestion at once: their links go, the images
+    rendered from them go (rendered again from the rest at the next generation), and an
+    open suggestion left with no photo goes. Returns how many suggestions lost photos."""
+    ids = list(photo_ids)
+    touched = list(
+        Suggestion.objects.filter(owner=owner, photos__in=ids).values_list("pk", flat=True)
+    )
+    forget_renders_of(owner, ids)
+    SuggestionPhoto.objects.filter(suggestion__owner=owner, photo__in=ids).delete()
+    Suggestion.objects.filter(pk__in=touched, photos=None).exclude(state=State.SAVED).delete()
+    return len(set(touched))

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +11,9 @@ from project.files import private_file_response
 from suggestions import services, tasks
 from suggestions.fetchers import get_album_for_user, get_suggestion_for_user
 from suggestions.models import Album, Kind, Suggestion
+
+# A saved album keeps a photo in the trash (it comes back on restore) but does not show it.
+LIVE = Q(photos__trashed_at__isnull=True)
 
 FEED_SIZE = 60
 
@@ -115,7 +118,7 @@ def albums(request):
     # Count and the first photo id come with the albums: no query per album.
     items = (
         Album.objects.filter(owner=request.user)
-        .annotate(photo_count=Count("photos"), cover_id=Min("photos__id"))
+        .annotate(photo_count=Count("photos", filter=LIVE), cover_id=Min("photos__id", filter=LIVE))
         .order_by("-created_at")
     )
     return render(request, "suggestions/albums.html", {"albums": items, "page": "suggestions"})
@@ -125,7 +128,7 @@ def albums(request):
 @require_GET
 def album(request, pk):
     item = get_album_for_user(request.user, pk)
-    photos = item.photos.order_by("-taken_at", "-id")
+    photos = item.photos.live().order_by("-taken_at", "-id")
     return render(
         request, "suggestions/album.html", {"album": item, "photos": photos, "page": "suggestions"}
     )

@@ -1,6 +1,7 @@
 from django import template
 
 from photos import ml
+from photos.lib.focus import object_position
 
 register = template.Library()
 
@@ -14,3 +15,11 @@ def models_banner(context):
     if user is None or not user.is_authenticated:
         return {"missing": []}
     return {"missing": ml.missing_models(), "staff": user.is_staff}
+
+
+@register.filter
+def focus(photo, aspect=1.0):
+    """The CSS object-position that keeps every face of `photo` in a cropped tile
+    (photos/lib/focus.py). Reads photo.faces.all(): prefetch the faces with the photos."""
+    boxes = [face.box for face in photo.faces.all()]
+    return object_position(photo.width, photo.height, boxes, float(aspect))

@@ -52,9 +52,12 @@ def test_it_refuses_a_weak_password_with_a_form_error(client):
 def test_it_logs_in_and_out(client, alice):
     response = client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("accounts:dashboard")).status_code == 200
+    assert "Hello, alice" in client.get(reverse("accounts:dashboard")).content.decode()
     client.post(reverse("accounts:logout"))
-    assert client.get(reverse("accounts:dashboard")).status_code == 302
+    # Logged out, the same address is the landing page, with nothing of alice's.
+    landing = client.get(reverse("accounts:dashboard")).content.decode()
+    assert "The privacy promise" in landing
+    assert "alice" not in landing
 
 
 def test_it_limits_login_attempts(client, alice, settings):

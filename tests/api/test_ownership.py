@@ -24,6 +24,7 @@ IDS = {
     "/api/v1/devices/": "device",
     "/api/v1/photos/": "photo",
     "/api/v1/people/": "person",
+    "/api/v1/albums/": "user_album",
     "/api/v1/suggestions/": "suggestion",
     "/api/v1/privacy/export/": "export",
 }

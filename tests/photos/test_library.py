@@ -43,19 +43,20 @@ def rows(owner, count, *, start=datetime(2024, 6, 30, 12, tzinfo=UTC), step=time
 
 
 def photo_ids(response):
-    return [p.pk for _, days in response.context["months"] for _, items in days for p in items]
+    return [p.pk for day in response.context["days"] for p in day.photos]
 
 
 def test_it_groups_by_month_and_day_newest_first(alice, alice_client):
     rows(alice, 10, start=datetime(2024, 5, 2, 10, tzinfo=UTC), step=timedelta(hours=20))
     response = alice_client.get(LIBRARY)
     assert response.status_code == 200
-    months = response.context["months"]
-    assert [m for m, _ in months] == [datetime(2024, 5, 1).date(), datetime(2024, 4, 1).date()]
-    days = [day for _, ds in months for day, _ in ds]
+    groups = response.context["days"]
+    months = [g.month for g in groups if g.month]
+    assert months == [datetime(2024, 5, 1).date(), datetime(2024, 4, 1).date()]
+    days = [g.day for g in groups]
     assert days == sorted(days, reverse=True)
     assert len(days) == len(set(days))
-    taken = [p.taken_at for _, ds in months for _, items in ds for p in items]
+    taken = [p.taken_at for g in groups for p in g.photos]
     assert taken == sorted(taken, reverse=True)
     content = response.content.decode()
     assert content.index("May 2024") < content.index("April 2024")
@@ -66,8 +67,8 @@ def test_the_day_is_the_day_where_the_photo_was_taken(alice, alice_client):
     (late,) = rows(alice, 1, start=datetime(2024, 5, 1, 16, 0, tzinfo=UTC))
     Photo.objects.filter(pk=late.pk).update(taken_at_offset=9 * 60)
     response = alice_client.get(LIBRARY)
-    ((_month, days),) = response.context["months"]
-    assert days[0][0] == datetime(2024, 5, 2).date()
+    (day,) = response.context["days"]
+    assert day.day == datetime(2024, 5, 2).date()
 
 
 def test_it_pages_by_keyset_without_gaps_or_repeats(alice, alice_client, monkeypatch):
@@ -94,14 +95,19 @@ def test_the_page_costs_the_same_queries_for_10_or_300_photos(alice, alice_clien
     rows(alice, 10)
     alice_client.get(LIBRARY)  # warm the session and content types
     few = count_queries(alice_client.get, LIBRARY)
-    # Session, user, the person choices, the photos: nothing per photo.
-    assert few == 4
+    # Session, user, the person choices, the photos, the scrubber's months, the albums to
+    # add to: nothing per photo.
+    assert few == 6
     rows(alice, 290, start=datetime(2020, 1, 1, tzinfo=UTC))
     assert count_queries(alice_client.get, LIBRARY) == few
     assert len(photo_ids(alice_client.get(LIBRARY))) == views.PAGE_SIZE
     person = Person.objects.create(owner=alice, pack="p", face_count=5, name="Ann")
     params = {"person": person.pk, "theme": "food", "has_gps": "on"}
-    assert count_queries(alice_client.get, LIBRARY, params) == few
+    # Nothing matches: no album menu to fill.
+    assert count_queries(alice_client.get, LIBRARY, params) == few - 1
+    # The next pages (infinite scroll) need no scrubber.
+    next_query = alice_client.get(LIBRARY).context["next_query"]
+    assert count_queries(alice_client.get, f"{LIBRARY}?{next_query}") == few - 1
 
 
 def test_it_filters_by_date_range(alice, alice_client):
@@ -179,9 +185,15 @@ def test_deleting_a_photo_removes_its_files_and_everything_derived(
     names = [photo.original.name, photo.thumbnail.name, photo.preview.name, face.crop.name]
     assert all(default_storage.exists(n) for n in names)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(reverse("photos:photo-delete", args=[photo.pk]))
+    response = alice_client.post(reverse("photos:photo-delete", args=[photo.pk]))
     assert response.status_code == 302
+    # First to the trash, whole and restorable; emptying it deletes everything at once.
+    assert Photo.objects.in_trash().filter(pk=photo.pk).exists()
+    assert all(default_storage.exists(n) for n in names)
+    person.refresh_from_db()
+    assert person.face_count == 0  # out of the person at once
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("photos:trash-empty"))
     assert not Photo.objects.filter(pk=photo.pk).exists()
     assert not Face.objects.filter(pk=face.pk).exists()
     assert not PhotoTheme.objects.filter(photo_id=photo.pk).exists()
@@ -214,8 +226,9 @@ def test_multi_select_deletes_only_the_selection_of_the_owner(
             reverse("photos:delete-selected"), {"ids": [mine[0].pk, mine[2].pk, theirs[0].pk]}
         )
     assert response.status_code == 302
-    left = set(Photo.objects.values_list("pk", flat=True))
+    left = set(Photo.objects.live().values_list("pk", flat=True))
     assert left == {mine[1].pk, mine[3].pk, theirs[0].pk}
+    assert set(Photo.objects.in_trash().values_list("pk", flat=True)) == {mine[0].pk, mine[2].pk}
 
 
 def test_delete_photos_counts_and_works_in_chunks(alice, bob, monkeypatch):
@@ -230,3 +243,28 @@ def test_delete_photos_counts_and_works_in_chunks(alice, bob, monkeypatch):
 def test_the_library_needs_a_login(client):
     response = client.get(LIBRARY)
     assert response.status_code == 302
+
+
+def test_it_starts_at_the_month_a_scrubber_link_names(alice, alice_client):
+    rows(alice, 6, start=datetime(2024, 5, 20, 10, tzinfo=UTC), step=timedelta(days=15))
+    response = alice_client.get(LIBRARY)
+    scrubber = response.context["scrubber"]
+    assert [y.year for y in scrubber] == [2024]
+    assert [(m.month, n) for m, n in scrubber[0].months] == [(5, 2), (4, 2), (3, 2)]
+    assert 'href="?month=2024-03"' in response.content.decode()
+    jumped = alice_client.get(LIBRARY, {"month": "2024-03"})
+    first = jumped.context["days"][0].day
+    assert (first.year, first.month) == (2024, 3)
+    assert jumped.context["is_first_page"] is False
+    for bad in ("2024-13", "x", "2024", "-1-1", "99999-01"):
+        assert alice_client.get(LIBRARY, {"month": bad}).status_code == 200
+
+
+def test_each_tile_carries_its_aspect_ratio(alice, alice_client):
+    (photo,) = rows(alice, 1)
+    Photo.objects.filter(pk=photo.pk).update(width=4000, height=1000)
+    content = alice_client.get(LIBRARY).content.decode()
+    # A panorama is bounded (timeline.MAX_ASPECT), so it never fills a row a few pixels high.
+    assert 'data-a="2.500"' in content
+    Photo.objects.filter(pk=photo.pk).update(width=300, height=400)
+    assert 'data-a="0.750"' in alice_client.get(LIBRARY).content.decode()

@@ -295,8 +295,11 @@ def test_detail_and_delete(alice, alice_api, photos_dir, private_media):
     assert detail.json()["original_url"].startswith("http://testserver/library/media/")
     response = alice_api.delete(url)
     assert response.status_code == 204
-    assert not Photo.objects.exists()
+    # To the trash: gone from the API at once, deleted forever on request.
+    assert Photo.objects.in_trash().count() == 1
     assert alice_api.get(url).status_code == 404
+    assert alice_api.post(f"{url}forever/").json()["deleted"] is True
+    assert not Photo.objects.exists()
 
 
 def test_media_endpoints_stream_to_the_owner_and_signed_urls_work(alice, alice_api, photos_dir):

@@ -12,13 +12,14 @@ from suggestions.models import Album, Suggestion
 pytestmark = pytest.mark.django_db
 
 
-def counts_table(response, anchor="counts") -> dict[str, int]:
+def counts_table(response, anchor="counts") -> dict[str, int | str]:
     table = response.content.decode().split(f'id="{anchor}"')[1].split("</table>")[0]
     rows = {}
     for row in table.split("<tr>")[1:]:
         label = row.split("<td>")[1].split("</td>")[0]
         value = row.split("<strong>")[1].split("</strong>")[0]
-        rows[label] = int(value)
+        # Counts are numbers; the size of the files is in words ("543.4 KB").
+        rows[label] = int(value) if value.isdigit() else value
     return rows
 
 
@@ -175,3 +176,12 @@ def test_files_are_gone_from_storage_after_account_deletion(
         counts = services.delete_account(alice)
     assert counts["photos"] == 1
     assert not default_storage.exists(name)
+
+
+def test_it_shows_the_size_of_the_files_in_kb_or_mb(alice_client, alice, photos_dir):
+    from tests.factories import make_photo
+
+    make_photo(alice, photos_dir / "scenes/ibm_paris.jpg")
+    rows = counts_table(alice_client.get(reverse("privacy:delete", args=["photos"])))
+    size = rows["Size of the original files"]
+    assert size.endswith(("KB", "MB")), size

@@ -224,7 +224,8 @@ def test_it_deletes_only_the_callers_photos_whatever_the_form_says(worlds):
     response = _page_client(bob.user).post("/library/delete/", {"ids": [*ids, bob.photo.pk]})
     assert response.status_code == 302
     assert fingerprint(alice) == before[0]
-    assert fingerprint(bob)["photos"] == before[1]["photos"] - 1
+    # Deleting is moving to the trash: bob's own photo, and nothing of alice's.
+    assert fingerprint(bob)["trashed"] == before[1]["trashed"] + 1
 
 
 def test_the_privacy_page_ignores_a_photo_filter_that_is_no_photo_of_yours(worlds):

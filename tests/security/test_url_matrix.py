@@ -89,7 +89,7 @@ def public(*tries, **args):
 # One entry per URL pattern, keyed by the pattern as the URLconf spells it.
 URLS: dict[str, Url] = {
     # accounts
-    "": page(),
+    "": public(),  # the landing page for visitors, the dashboard for users
     "healthz/": public(),
     "signup/": public(Try(owner=(200, 302))),
     "login/": public(Try(owner=(200, 302))),
@@ -138,6 +138,33 @@ URLS: dict[str, Url] = {
     ),
     "library/analysis/progress/": page(),
     "library/photo/<int:pk>/retry/": owned(Try("POST", owner=(302,)), pk="photo.pk"),
+    # The viewer, search and the trash (tests/photos/test_viewer.py, test_search.py, test_trash.py).
+    "library/photo/<int:pk>/info/": owned(pk="photo.pk"),
+    "library/search/": page(),
+    "library/search/suggest/": page(),
+    "library/trash/": page(),
+    # Bob restoring or deleting alice's ids touches nothing of hers (the fingerprint).
+    "library/trash/restore/": Url(PAGE, tries=(Try("POST", (302,), {"ids": "@photo.pk"}),)),
+    "library/trash/delete/": Url(
+        PAGE, tries=(Try(owner=(302,)), Try("POST", (302,), {"ids": "@photo.pk", "confirm": "1"}))
+    ),
+    "library/trash/empty/": Url(PAGE, tries=(GET, Try("POST", owner=(302,)))),
+    "library/albums/": page(),
+    "library/albums/new/": Url(PAGE, tries=(Try("POST", (302,), {"title": "new"}),)),
+    "library/albums/<int:pk>/": owned(pk="user_album.pk"),
+    "library/albums/<int:pk>/rename/": owned(
+        Try("POST", (302,), {"title": "renamed by a stranger"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/add/": owned(
+        Try("POST", (302,), {"ids": "@other_photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/remove/": owned(
+        Try("POST", (302,), {"ids": "@photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/cover/": owned(
+        Try("POST", (302,), {"photo": "@photo.pk"}), pk="user_album.pk"
+    ),
+    "library/albums/<int:pk>/delete/": owned(GET, Try("POST", (302,)), pk="user_album.pk"),
     # suggestions
     "suggestions/": page(),
     "suggestions/generate/": Url(PAGE, tries=(POST_FORM,)),
@@ -194,6 +221,13 @@ URLS: dict[str, Url] = {
     "api/v1/^photos/(?P<pk>[^/.]+)/original/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/preview/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/(?P<pk>[^/.]+)/thumbnail/$": api_owned(pk="photo.pk"),
+    "api/v1/^photos/trash/$": api(),
+    "api/v1/^photos/trash/empty/$": api(GET, Try("POST", owner=(200,))),
+    "api/v1/^photos/(?P<pk>[^/.]+)/restore/$": api_owned(Try("POST", owner=(200,)), pk="photo.pk"),
+    # alice's photo is not in the trash: deleting it forever is refused, to her too.
+    "api/v1/^photos/(?P<pk>[^/.]+)/forever/$": api_owned(
+        Try(owner=(404,)), Try("POST", owner=(404,)), pk="photo.pk"
+    ),
     "api/v1/processing/status/": api(),
     "api/v1/^people/$": api(),
     "api/v1/^people/(?P<pk>\\d+)/$": api_owned(
@@ -215,6 +249,20 @@ URLS: dict[str, Url] = {
     "api/v1/^people/(?P<pk>\\d+)/undo-merge/$": api_owned(
         Try("POST", (400,), {"merge": "@merge.pk"}), pk="person.pk"
     ),
+    "api/v1/^albums/$": api(GET, Try("POST", (201,), {"title": "new"})),
+    "api/v1/^albums/(?P<pk>\\d+)/$": api_owned(
+        GET,
+        Try("PATCH", (200,), {"title": "renamed by a stranger"}),
+        Try("DELETE", (200,)),
+        pk="user_album.pk",
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/add/$": api_owned(
+        Try("POST", (200,), {"photo_ids": ["@other_photo.pk"]}), pk="user_album.pk"
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/remove/$": api_owned(
+        Try("POST", (200,), {"photo_ids": ["@photo.pk"]}), pk="user_album.pk"
+    ),
+    "api/v1/^albums/(?P<pk>\\d+)/deletion/$": api_owned(pk="user_album.pk"),
     "api/v1/^suggestions/$": api(),
     "api/v1/^suggestions/generate/$": api(Try("POST", owner=(202,))),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/$": api_owned(pk="suggestion.pk"),
@@ -409,7 +457,10 @@ def resolve_value(spec: str, world) -> str:
 
 def fingerprint(world) -> dict:
     """Alice's data in numbers: a refused request must leave every one unchanged."""
+    from django.db.models import Count
+
     from accounts.models import Device
+    from photos.models import Album as UserAlbum
     from photos.models import Face, Person, Photo, Tag
     from privacy import consent
     from privacy.models import ConsentEvent, ExportJob
@@ -418,6 +469,7 @@ def fingerprint(world) -> dict:
     user = world.user
     return {
         "photos": Photo.objects.filter(owner=user).count(),
+        "trashed": Photo.objects.filter(owner=user).in_trash().count(),
         "pending": Photo.objects.filter(owner=user).exclude(analysis_status="done").count(),
         "faces": Face.objects.filter(owner=user).count(),
         "people": list(
@@ -428,6 +480,12 @@ def fingerprint(world) -> dict:
             Suggestion.objects.filter(owner=user).values_list("pk", "state").order_by("pk")
         ),
         "albums": Album.objects.filter(owner=user).count(),
+        "user_albums": list(
+            UserAlbum.objects.filter(owner=user)
+            .annotate(n=Count("photos"))
+            .values_list("pk", "title", "cover", "n")
+            .order_by("pk")
+        ),
         "exports": ExportJob.objects.filter(user=user).count(),
         "devices": list(Device.objects.filter(user=user).values_list("pk", "revoked_at")),
         "consent_events": ConsentEvent.objects.filter(user=user).count(),
@@ -474,12 +532,15 @@ def _client(kind: str, role: str, matrix):
 
 def _request(client, t: Try, url: str, world):
     method = getattr(client, t.method.lower())
-    data = {
-        key: resolve_value(value[1:], world)
-        if isinstance(value, str) and value[:1] == "@"
-        else value
-        for key, value in (t.data or {}).items()
-    }
+
+    def filled(value):
+        if isinstance(value, list):  # ids in a JSON list are numbers, not strings
+            return [int(filled(v)) if str(v)[:1] == "@" else filled(v) for v in value]
+        if isinstance(value, str) and value[:1] == "@":
+            return resolve_value(value[1:], world)
+        return value
+
+    data = {key: filled(value) for key, value in (t.data or {}).items()}
     if isinstance(client, APIClient):
         return method(url, data, format="json")
     return method(url, data)

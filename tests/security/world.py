@@ -17,6 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Device
+from photos.models import Album as UserAlbum
 from photos.models import (
     AnalysisStatus,
     AnalysisStep,
@@ -60,6 +61,7 @@ class World:
     merge: object = None
     suggestion: object = None
     album: object = None
+    user_album: object = None  # photos.Album, made by hand
     export: object = None
     device: object = None
     token: str = ""
@@ -148,6 +150,8 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
         SuggestionPhoto.objects.create(suggestion=w.suggestion, photo=photo, position=position)
     w.album = Album.objects.create(owner=user, title=f"{marker} album", suggestion=w.suggestion)
     w.album.photos.add(w.photo)
+    w.user_album = UserAlbum.objects.create(owner=user, title=f"{marker} user album")
+    w.user_album.photos.add(w.photo)
 
     w.export = ExportJob.objects.create(
         user=user,
