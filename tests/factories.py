@@ -3,7 +3,7 @@
 import hashlib
 import io
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -86,9 +86,17 @@ def make_photo(
 ) -> Photo:
     """A Photo row with the real file in storage, bypassing ingest (for tests of what
     stands on the library). EXIF is written into the stored copy too."""
+    explicit_time = taken_at is not None
     taken_at = taken_at or timezone.now()
     data = jpeg_with_exif(source, taken_at=taken_at.astimezone(UTC).replace(tzinfo=None), gps=gps)
     sha = hashlib.sha256(data).hexdigest()
+    # Two copies of one source made in the same second would be the same file (EXIF has
+    # whole seconds): without an explicit time, the later copy is taken a second earlier.
+    while not explicit_time and Photo.objects.filter(owner=owner, sha256=sha).exists():
+        taken_at -= timedelta(seconds=1)
+        exif_time = taken_at.astimezone(UTC).replace(tzinfo=None)
+        data = jpeg_with_exif(source, taken_at=exif_time, gps=gps)
+        sha = hashlib.sha256(data).hexdigest()
     with Image.open(io.BytesIO(data)) as im:
         width, height = im.size
     photo = Photo(
