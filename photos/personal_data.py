@@ -172,6 +172,10 @@ data/faces.json       every face: its box, the person, and the face embedding
             exposure=None,
             quality_score=None,
             phash="",
+            phash_0=None,
+            phash_1=None,
+            phash_2=None,
+            phash_3=None,
             duplicate_group=None,
         )
         return {**counts, "tags": tags, "themes": themes, "photos_kept": photos.count()}
