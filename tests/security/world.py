@@ -20,6 +20,7 @@ from accounts.models import Device
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person, PhotoTheme, Step, Tag
 from privacy import consent
 from privacy.models import (
+    ErasureJob,
     ExportJob,
     ExportStatus,
     Outcome,
@@ -51,6 +52,7 @@ class World:
     suggestion: object = None
     album: object = None
     export: object = None
+    erasure: object = None
     device: object = None
     token: str = ""
     record: object = None
@@ -135,6 +137,9 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.album = Album.objects.create(owner=user, title=f"{marker} album", suggestion=w.suggestion)
     w.album.photos.add(w.photo)
 
+    w.erasure = ErasureJob.objects.create(
+        user=user, kind="photos", status="done", progress=100, counts={"photos": 2}
+    )
     w.export = ExportJob.objects.create(
         user=user,
         status=ExportStatus.READY,
