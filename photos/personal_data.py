@@ -14,7 +14,7 @@ from django.utils.text import get_valid_filename
 
 from photos import services
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Photo, PhotoTheme, Step, Tag
-from privacy.export import dump_json
+from privacy.export import dump_json, dump_json_array
 from privacy.registry import PersonalData
 
 PHOTO_CHUNK = 100
@@ -109,27 +109,35 @@ data/faces.json       every face: its box, the person, and the face embedding
         return {"photos": agg["n"] or 0, "bytes": agg["size"] or 0, **self._derived(user)}
 
     def export(self, user, zf, progress=None):
+        """Originals first, then the JSON, each streamed: memory stays flat whatever the
+        size of the library (bench/export_memory.py)."""
         photos = Photo.objects.for_owner(user).order_by("taken_at", "id")
         total = photos.count()
-        face_qs = Face.objects.select_related("person").order_by("x1")
-        rows = []
-        # tags, themes and faces (with their person) per chunk, not per photo.
-        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
-        for done, photo in enumerate(chunked.iterator(chunk_size=PHOTO_CHUNK), start=1):
-            path = zip_name_for(photo)
+        missing = set()  # the few photos whose file is gone: "file": null in photos.json
+        files = photos.only("pk", "original", "original_name", "sha256", "extension")
+        for done, photo in enumerate(files.iterator(chunk_size=PHOTO_CHUNK), start=1):
             if default_storage.exists(photo.original.name):
                 # Already-compressed media: stored as is, not deflated again.
                 with (
                     default_storage.open(photo.original.name, "rb") as src,
-                    zf.open(zipfile.ZipInfo(path), "w", force_zip64=True) as dst,
+                    zf.open(zipfile.ZipInfo(zip_name_for(photo)), "w", force_zip64=True) as dst,
                 ):
                     shutil.copyfileobj(src, dst, 1024 * 1024)
             else:
-                path = None
-            rows.append(_photo_json(photo, path))
+                missing.add(photo.pk)
             if progress is not None:
                 progress(done / max(total, 1))
-        dump_json(zf, "data/photos.json", rows)
+        face_qs = Face.objects.select_related("person").order_by("x1")
+        # tags, themes and faces (with their person) per chunk, not per photo.
+        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
+        dump_json_array(
+            zf,
+            "data/photos.json",
+            (
+                _photo_json(photo, None if photo.pk in missing else zip_name_for(photo))
+                for photo in chunked.iterator(chunk_size=PHOTO_CHUNK)
+            ),
+        )
         dump_json(
             zf,
             "data/people.json",
@@ -146,13 +154,16 @@ data/faces.json       every face: its box, the person, and the face embedding
                 for p in Person.objects.for_owner(user).order_by("id")
             ],
         )
-        dump_json(
+        dump_json_array(
             zf,
             "data/faces.json",
-            [
+            (
                 _face_json(f, embedding=True)
-                for f in Face.objects.filter(owner=user).select_related("person").order_by("id")
-            ],
+                for f in Face.objects.filter(owner=user)
+                .select_related("person")
+                .order_by("id")
+                .iterator(chunk_size=2000)
+            ),
         )
 
     def erase_derived(self, user):
