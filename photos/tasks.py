@@ -4,6 +4,7 @@ Web code queues `analyse_photo` by name (photos.analysis.queue) and never import
 module, which loads the runner and, through it, the models."""
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.conf import settings
 
 from photos import people
@@ -37,3 +38,14 @@ def sweep_pending() -> dict:
 @shared_task(queue="ml", acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def cluster_faces_all() -> dict:
     return people.cluster_all()
+
+
+@worker_init.connect
+def import_clustering(**kwargs):
+    """Face clustering's libraries (scikit-learn, SciPy), imported once in the worker's main
+    process before the pool forks: imported lazily instead, each pool process paid for the
+    import (seconds; 12 s on a loaded machine, bench/README.md) on its first drained queue.
+    Web processes never import them."""
+    from photos.lib import faces
+
+    faces.import_clustering()

@@ -96,3 +96,9 @@ def pairwise_precision_recall(truth: list, predicted: list) -> tuple[float, floa
     precision = both / same_pred if same_pred else 1.0
     recall = both / same_true if same_true else 1.0
     return precision, recall
+
+
+def import_clustering() -> None:
+    """Import what `cluster` needs now rather than on its first call."""
+    import scipy.sparse  # noqa: F401
+    import sklearn.cluster  # noqa: F401
