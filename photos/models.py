@@ -243,6 +243,8 @@ class Face(models.Model):
         ordering = ["photo_id", "x1"]
         indexes = [
             models.Index(fields=["owner", "pack", "person"], name="face_owner_pack_person"),
+            # A person's photo count (people.with_photo_counts) reads this index alone.
+            models.Index(fields=["person", "photo"], name="face_person_photo"),
         ]
 
     def __str__(self):

@@ -134,10 +134,8 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if not consent.allows(self.request.user, Scope.FACE_ANALYSIS):
             return Person.objects.none()
         # photo_count in the same query as the rows: no query per person.
-        return (
-            Person.objects.for_owner(self.request.user)
-            .annotate(photo_count=Count("faces__photo", distinct=True))
-            .order_by("-face_count", "id")
+        return people.with_photo_counts(Person.objects.for_owner(self.request.user)).order_by(
+            "-face_count", "id"
         )
 
     def get_object(self):
