@@ -127,6 +127,10 @@ def _worker(workdir: str, mode: str, ids: list[int], barrier, results) -> None:
 
     connections.close_all()
     models = ml.face_model(), ml.scene_model()  # loaded before the clock starts
+    # What the Celery worker imports before its pool forks (photos.tasks.import_clustering).
+    from photos.lib import faces
+
+    faces.import_clustering()
     # The suggestions the drained queue asks for are another task (once per batch, not per
     # photo; timed on its own below): not run inside this worker's clock.
     analysis_drained.disconnect(dispatch_uid="suggestions.generate")
