@@ -39,6 +39,11 @@ def render(source, sizes: dict[str, int]) -> dict[str, Image.Image]:
             upright.mode == "P" and "transparency" in upright.info
         )
         base = upright.convert("RGBA" if has_alpha else "RGB")
+    return resized(base, sizes)
+
+
+def resized(base: Image.Image, sizes: dict[str, int]) -> dict[str, Image.Image]:
+    """`base` (upright, RGB or RGBA) fitted to each of `sizes`."""
     results = {}
     # Largest first, each smaller one resized from the previous result: cheaper, same look.
     current = base
@@ -56,13 +61,20 @@ def encode_webp(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def make_derivatives(photo: Photo) -> dict[str, str]:
-    """Write the thumbnail and preview of `photo`; returns {"thumbnail": name, "preview": name}."""
-    source_field = photo.poster if photo.media_type == MediaType.VIDEO else photo.original
-    if not source_field:
-        raise ValueError(f"Photo {photo.pk} has no {'poster' if photo.poster else 'file'}.")
-    with default_storage.open(source_field.name, "rb") as source:
-        images = render(source, {"thumbnail": THUMBNAIL_SIZE, "preview": PREVIEW_SIZE})
+def make_derivatives(photo: Photo, image: Image.Image | None = None) -> dict[str, str]:
+    """Write the thumbnail and preview of `photo`; returns {"thumbnail": name, "preview": name}.
+
+    `image`, when given, is the photo already decoded upright (the analysis' decode,
+    photos.lib.decode.Media.display): the file is then not decoded a second time."""
+    sizes = {"thumbnail": THUMBNAIL_SIZE, "preview": PREVIEW_SIZE}
+    if image is not None:
+        images = resized(image, sizes)
+    else:
+        source_field = photo.poster if photo.media_type == MediaType.VIDEO else photo.original
+        if not source_field:
+            raise ValueError(f"Photo {photo.pk} has no {'poster' if photo.poster else 'file'}.")
+        with default_storage.open(source_field.name, "rb") as source:
+            images = render(source, sizes)
     names = {}
     for kind, image in images.items():
         name = derivative_path(photo, f"{photo.sha256}_{kind}.webp")

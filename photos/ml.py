@@ -6,6 +6,7 @@ is not cached, so the model is picked up as soon as it appears.
 """
 
 import functools
+import logging
 import os
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from django.conf import settings
 from photos.lib import face_quality
 from photos.lib.fetch import FetchError, Progress, fetch, sha256_of
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
 
@@ -118,6 +120,9 @@ class FaceModel:
         self.app.prepare(ctx_id=-1, det_size=(det_size, det_size))
         self.detector = self.app.models["detection"]
         self.recogniser = self.app.models["recognition"]
+        # How many faces one recogniser call takes: a crowd photo is one call, not one
+        # per face (a recogniser exported for one face at a time is made to take more).
+        self.batch = _batch_recogniser(self.recogniser)
         self.det_size = det_size
         self.dim = int(self.recogniser.output_shape[1])
         rec_file = Path(self.recogniser.model_file)
@@ -145,12 +150,10 @@ class FaceModel:
             return []
         size = self.recogniser.input_size[0]
         crops = [face_align.norm_crop(bgr, landmark=k[5], image_size=size) for k in kept]
-        # Batches keep memory flat on crowd photos; some recognisers take one face at a time.
-        batch = self.recogniser.input_shape[0]
-        batch = batch if isinstance(batch, int) and batch > 0 else 32
+        # Batches of at most `self.batch` keep memory flat on very large crowds.
         feats = [
-            self.recogniser.get_feat(crops[start : start + batch])
-            for start in range(0, len(crops), batch)
+            self.recogniser.get_feat(crops[start : start + self.batch])
+            for start in range(0, len(crops), self.batch)
         ]
         embeddings = np.concatenate(feats).astype(np.float32)
         norms = np.linalg.norm(embeddings, axis=1)
@@ -166,6 +169,64 @@ class FaceModel:
             )
             for i, k in enumerate(kept)
         ]
+
+
+RECOGNISER_BATCH = 64
+
+
+def _batch_recogniser(recogniser) -> int:
+    """The number of faces per recogniser call; rewrites a recogniser fixed at one face.
+
+    Such a model (MobileFaceNet here) declares a batch dimension of 1 and reshapes its
+    output to [1, -1]. The graph is copied with a free batch dimension and a reshape that
+    keeps it ([0, -1]), loaded as the recogniser's session, and kept only if it gives the
+    embeddings the original gives one face at a time; otherwise faces go one by one."""
+    declared = recogniser.input_shape[0]
+    if not (isinstance(declared, int) and declared == 1):
+        return declared if isinstance(declared, int) and declared > 1 else RECOGNISER_BATCH
+    import onnx
+    import onnxruntime
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(recogniser.model_file)
+        for value in [*graph.graph.input, *graph.graph.output]:
+            value.type.tensor_type.shape.dim[0].dim_param = "faces"
+        constants = {n.output[0]: n for n in graph.graph.node if n.op_type == "Constant"}
+        for node in graph.graph.node:
+            shape = constants.get(node.input[1]) if node.op_type == "Reshape" else None
+            if shape is None:
+                continue
+            value = numpy_helper.to_array(shape.attribute[0].t).copy()
+            if value.ndim == 1 and value.size >= 2 and value[0] == 1:
+                value[0] = 0  # 0: the size of the input's batch dimension
+                shape.attribute[0].t.CopyFrom(numpy_helper.from_array(value))
+        session = onnxruntime.InferenceSession(
+            graph.SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+        rng = np.random.default_rng(0)
+        size = recogniser.input_size
+        faces = rng.uniform(-1, 1, (3, 3, size[1], size[0])).astype(np.float32)
+        name = recogniser.input_name
+        together = session.run(None, {name: faces})[0]
+        alone = np.concatenate(
+            [recogniser.session.run(None, {name: faces[i : i + 1]})[0] for i in range(3)]
+        )
+        if together.shape != alone.shape or not np.allclose(together, alone, atol=1e-4):
+            log.warning(
+                "The recogniser %s gives other embeddings in batches: one face a call.",
+                recogniser.model_file,
+            )
+            return 1
+    except Exception:
+        log.warning(
+            "The recogniser %s cannot take batches: one face a call.",
+            recogniser.model_file,
+            exc_info=True,
+        )
+        return 1
+    recogniser.session = session
+    return RECOGNISER_BATCH
 
 
 def face_model() -> FaceModel:

@@ -117,6 +117,12 @@ class Photo(models.Model):
     exposure = models.FloatField(null=True, blank=True)
     quality_score = models.FloatField(null=True, blank=True)
     phash = models.CharField(max_length=16, blank=True)
+    # The hash's four 16-bit chunks (photos.lib.phash.chunks), each indexed: the
+    # near-duplicate lookup finds its candidates through them (multi-index hashing).
+    phash_0 = models.PositiveIntegerField(null=True, blank=True)
+    phash_1 = models.PositiveIntegerField(null=True, blank=True)
+    phash_2 = models.PositiveIntegerField(null=True, blank=True)
+    phash_3 = models.PositiveIntegerField(null=True, blank=True)
     duplicate_group = models.PositiveBigIntegerField(null=True, blank=True)
 
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -141,6 +147,13 @@ class Photo(models.Model):
             models.Index(fields=["owner", "latitude", "longitude"], name="photo_owner_gps"),
             # The trash page and the beat job that empties what is older than TRASH_DAYS.
             models.Index(fields=["trashed_at"], name="photo_trashed_at"),
+            # The near-duplicate step: candidates by one chunk of the perceptual hash ...
+            models.Index(fields=["owner", "phash_0"], name="photo_owner_phash_0"),
+            models.Index(fields=["owner", "phash_1"], name="photo_owner_phash_1"),
+            models.Index(fields=["owner", "phash_2"], name="photo_owner_phash_2"),
+            models.Index(fields=["owner", "phash_3"], name="photo_owner_phash_3"),
+            # ... and the members of a group it joins or leaves.
+            models.Index(fields=["owner", "duplicate_group"], name="photo_owner_dup_group"),
         ]
         permissions = [
             ("view_photo_content", "Can see photo contents (originals and thumbnails)"),
@@ -280,6 +293,8 @@ class Face(models.Model):
         ordering = ["photo_id", "x1"]
         indexes = [
             models.Index(fields=["owner", "pack", "person"], name="face_owner_pack_person"),
+            # A person's photo count (people.with_photo_counts) reads this index alone.
+            models.Index(fields=["person", "photo"], name="face_person_photo"),
         ]
 
     def __str__(self):

@@ -171,11 +171,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if not consent.allows(self.request.user, Scope.FACE_ANALYSIS):
             return Person.objects.none()
         # photo_count in the same query as the rows: no query per person.
-        return (
-            Person.objects.for_owner(self.request.user)
-            .annotate(photo_count=Count("faces__photo", distinct=True))
-            .listed()
-        )
+        return people.with_photo_counts(Person.objects.for_owner(self.request.user)).listed()
 
     def get_object(self):
         # The pages' fetcher, over the consent-gated and annotated queryset.

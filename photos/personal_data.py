@@ -26,7 +26,7 @@ from photos.models import (
     Step,
     Tag,
 )
-from privacy.export import dump_json
+from privacy.export import dump_json, dump_json_array
 from privacy.models import Scope
 from privacy.registry import PersonalData
 
@@ -155,27 +155,35 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         return counts
 
     def export(self, user, zf, progress=None):
+        """Originals first, then the JSON, each streamed: memory stays flat whatever the
+        size of the library (bench/export_memory.py)."""
         photos = Photo.objects.for_owner(user).order_by("taken_at", "id")
         total = photos.count()
-        face_qs = Face.objects.select_related("person").order_by("x1")
-        rows = []
-        # tags, themes and faces (with their person) per chunk, not per photo.
-        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
-        for done, photo in enumerate(chunked.iterator(chunk_size=PHOTO_CHUNK), start=1):
-            path = zip_name_for(photo)
+        missing = set()  # the few photos whose file is gone: "file": null in photos.json
+        files = photos.only("pk", "original", "original_name", "sha256", "extension")
+        for done, photo in enumerate(files.iterator(chunk_size=PHOTO_CHUNK), start=1):
             if default_storage.exists(photo.original.name):
                 # Already-compressed media: stored as is, not deflated again.
                 with (
                     default_storage.open(photo.original.name, "rb") as src,
-                    zf.open(zipfile.ZipInfo(path), "w", force_zip64=True) as dst,
+                    zf.open(zipfile.ZipInfo(zip_name_for(photo)), "w", force_zip64=True) as dst,
                 ):
                     shutil.copyfileobj(src, dst, 1024 * 1024)
             else:
-                path = None
-            rows.append(_photo_json(photo, path))
+                missing.add(photo.pk)
             if progress is not None:
                 progress(done / max(total, 1))
-        dump_json(zf, "data/photos.json", rows)
+        face_qs = Face.objects.select_related("person").order_by("x1")
+        # tags, themes and faces (with their person) per chunk, not per photo.
+        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
+        dump_json_array(
+            zf,
+            "data/photos.json",
+            (
+                _photo_json(photo, None if photo.pk in missing else zip_name_for(photo))
+                for photo in chunked.iterator(chunk_size=PHOTO_CHUNK)
+            ),
+        )
         dump_json(
             zf,
             "data/people.json",
@@ -193,7 +201,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                 for p in Person.objects.for_owner(user).order_by("id")
             ],
         )
-        dump_json(
+        dump_json_array(
             zf,
             "data/person_merges.json",
             [
@@ -216,10 +224,13 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         dump_json(
             zf,
             "data/faces.json",
-            [
+            (
                 _face_json(f, embedding=True)
-                for f in Face.objects.filter(owner=user).select_related("person").order_by("id")
-            ],
+                for f in Face.objects.filter(owner=user)
+                .select_related("person")
+                .order_by("id")
+                .iterator(chunk_size=2000)
+            ),
         )
 
         dump_json(
@@ -254,6 +265,10 @@ data/user_albums.json the albums you made, with the ids of their photos"""
             exposure=None,
             quality_score=None,
             phash="",
+            phash_0=None,
+            phash_1=None,
+            phash_2=None,
+            phash_3=None,
             duplicate_group=None,
         )
         return {**counts, "tags": tags, "themes": themes, "photos_kept": photos.count()}

@@ -6,7 +6,7 @@ module, which loads the runner and, through it, the models."""
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.db import connections
 
@@ -65,3 +65,14 @@ def requeue_interrupted(sender=None, **kwargs):
 @shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def purge_trash() -> dict:
     return trash.purge_expired()
+
+
+@worker_init.connect
+def import_clustering(**kwargs):
+    """Face clustering's libraries (scikit-learn, SciPy), imported once in the worker's main
+    process before the pool forks: imported lazily instead, each pool process paid for the
+    import (seconds; 12 s on a loaded machine, bench/README.md) on its first drained queue.
+    Web processes never import them."""
+    from photos.lib import faces
+
+    faces.import_clustering()

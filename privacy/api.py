@@ -14,17 +14,21 @@ from rest_framework.response import Response
 
 from accounts import ratelimit
 from accounts.models import Device
-from privacy import consent, services
-from privacy.fetchers import get_export_for_user
-from privacy.models import Channel, ExportStatus, ProcessingRecord, Scope
+from privacy import consent, erasures, services
+from privacy.fetchers import get_erasure_for_user, get_export_for_user
+from privacy.models import Channel, ErasureKind, ExportStatus, ProcessingRecord, Scope
 from privacy.serializers import (
     AccountDeletedResponseSerializer,
     AccountDeleteSerializer,
     ConsentChangeSerializer,
     ConsentSerializer,
     DerivedDeletedResponseSerializer,
+    ErasureQueuedResponseSerializer,
+    ErasureStatusSerializer,
     ExportCreatedSerializer,
     ExportStatusSerializer,
+    PhotosDeletedResponseSerializer,
+    PhotosDeletePreviewSerializer,
     ProcessingRecordSerializer,
     RetentionSerializer,
     RevocationPreviewSerializer,
@@ -268,13 +272,16 @@ def derived_data(request):
     request=AccountDeleteSerializer,
     responses={
         200: AccountDeletedResponseSerializer,
+        202: ErasureQueuedResponseSerializer,
         **ERRORS,
         403: OpenApiResponse(ErrorSerializer, description="Wrong password"),
         429: OpenApiResponse(ErrorSerializer, description="Too many wrong passwords"),
     },
     description="Deletes the account with every photo, file, derived datum and token; the "
     "body carries the account's password, as the web form asks for it. "
-    "Returns what was deleted; the token stops working at once.",
+    "Returns what was deleted; the token stops working at once. A large library (over "
+    "ERASURE_IN_REQUEST_MAX_PHOTOS photos) is deleted by a worker instead: 202, the account "
+    "is locked at once and gone within minutes.",
 )
 @api_view(["DELETE"])
 def account(request):
@@ -287,7 +294,60 @@ def account(request):
     if not user.check_password(body.validated_data["password"]):
         ratelimit.record_failure(user.get_username(), ip)
         return error("That is not your password. Nothing was deleted.", "wrong_password", 403)
-    return Response({"deleted": services.delete_account(user)})
+    counts = erasures.counts_for(user, ErasureKind.ACCOUNT)
+    if not erasures.in_request(counts):
+        job, _ = erasures.queue(user, ErasureKind.ACCOUNT, counts)
+        return Response({"erasure": erasures.status_data(job)}, status=status.HTTP_202_ACCEPTED)
+    return Response({"deleted": erasures.erase_now(user, ErasureKind.ACCOUNT)})
+
+
+ERASURE_ID = OpenApiParameter(
+    "id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="Erasure id"
+)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses={200: PhotosDeletePreviewSerializer, 401: ERRORS[401]},
+    description="What deleting every photo would delete, with counts (nothing is deleted).",
+)
+@extend_schema(
+    methods=["DELETE"],
+    request=None,
+    responses={
+        200: PhotosDeletedResponseSerializer,
+        202: OpenApiResponse(
+            ErasureQueuedResponseSerializer,
+            description="A large library: deleted by a worker; follow the erasure's progress "
+            "at /api/v1/privacy/erasures/{id}/.",
+        ),
+        401: ERRORS[401],
+    },
+    description="Deletes every photo and video with its files and everything derived from "
+    "it; the account and its consent choices stay. Returns what was deleted, or (for a "
+    "large library) the background job doing it.",
+)
+@api_view(["GET", "DELETE"])
+def photos(request):
+    user = request.user
+    counts = erasures.counts_for(user, ErasureKind.PHOTOS)
+    if request.method == "GET":
+        return Response({"will_delete": counts})
+    if not erasures.in_request(counts):
+        job, _ = erasures.queue(user, ErasureKind.PHOTOS, counts)
+        return Response({"erasure": erasures.status_data(job)}, status=status.HTTP_202_ACCEPTED)
+    return Response({"deleted": erasures.erase_now(user, ErasureKind.PHOTOS)})
+
+
+@extend_schema(
+    parameters=[ERASURE_ID],
+    responses={200: ErasureStatusSerializer, 401: ERRORS[401], **NOT_FOUND},
+    description="How far a background deletion of every photo has got.",
+)
+@api_view(["GET"])
+def erasure_detail(request, pk):
+    job = get_erasure_for_user(request.user, pk)
+    return Response(ErasureStatusSerializer(erasures.status_data(job)).data)
 
 
 urlpatterns = [
@@ -308,5 +368,7 @@ urlpatterns = [
         name="api-privacy-export-download",
     ),
     path("privacy/derived-data/", derived_data, name="api-privacy-derived-data"),
+    path("privacy/photos/", photos, name="api-privacy-photos"),
+    path("privacy/erasures/<int:pk>/", erasure_detail, name="api-privacy-erasure"),
     path("account/", account, name="api-account"),
 ]

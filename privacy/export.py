@@ -3,6 +3,7 @@
 Each app writes its own part through its personal-data provider (privacy.registry); this
 module adds the account, the consent ledger and the logs, and stores the ZIP."""
 
+import io
 import json
 import tempfile
 import zipfile
@@ -38,6 +39,17 @@ The download link expires; request a new export on the Privacy page at any time.
 
 def dump_json(zf: zipfile.ZipFile, name: str, data) -> None:
     zf.writestr(name, json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False))
+
+
+def dump_json_array(zf: zipfile.ZipFile, name: str, items) -> None:
+    """A JSON array written item by item into the ZIP entry: memory stays flat however
+    many items `items` (an iterator) yields, where dump_json holds the list and its text."""
+    with io.TextIOWrapper(zf.open(name, "w", force_zip64=True), encoding="utf-8") as out:
+        out.write("[")
+        for i, item in enumerate(items):
+            text = json.dumps(item, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+            out.write(("," if i else "") + "\n  " + text.replace("\n", "\n  "))
+        out.write("\n]\n")
 
 
 def _set_progress(job: ExportJob, percent: int) -> None:
@@ -107,10 +119,10 @@ def write_zip(job: ExportJob, target) -> None:
                 for e in ConsentEvent.objects.for_user(user).order_by("created_at", "id")
             ],
         )
-        dump_json(
+        dump_json_array(
             zf,
             "data/processing_log.json",
-            [
+            (
                 {
                     "photo_id": r.photo_ref,
                     "photo_name": r.photo_name,
@@ -124,16 +136,20 @@ def write_zip(job: ExportJob, target) -> None:
                     "details": r.details,
                     "scope_missing": r.scope_missing,
                 }
-                for r in ProcessingRecord.objects.for_user(user).order_by("started_at", "id")
-            ],
+                for r in ProcessingRecord.objects.for_user(user)
+                .order_by("started_at", "id")
+                .iterator(chunk_size=2000)
+            ),
         )
-        dump_json(
+        dump_json_array(
             zf,
             "data/access_log.json",
-            [
+            (
                 {"who": a.actor_name, "action": a.action, "what": a.what, "at": a.created_at}
-                for a in AccessLog.objects.filter(subject=user).order_by("created_at", "id")
-            ],
+                for a in AccessLog.objects.filter(subject=user)
+                .order_by("created_at", "id")
+                .iterator(chunk_size=2000)
+            ),
         )
 
 

@@ -204,6 +204,44 @@ class ExportJob(models.Model):
         return f"export {self.pk} of {self.user}: {self.status}"
 
 
+class ErasureKind(models.TextChoices):
+    PHOTOS = "photos", "Delete all my photos"
+    ACCOUNT = "account", "Delete my account"
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Deleting"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ErasureJob(models.Model):
+    """A large "delete all my photos" or account deletion, run by a worker
+    (privacy.erasures): the request only asks for it. An account's job goes with the
+    account (cascade), so nothing about the user is left once it is done."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="erasures"
+    )
+    kind = models.CharField(max_length=10, choices=ErasureKind.choices)
+    status = models.CharField(
+        max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    counts = models.JSONField(default=dict)  # what there was when it was asked for
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"erasure {self.pk} ({self.kind}) of user {self.user_id}: {self.status}"
+
+
 class RetentionChoice(models.TextChoices):
     KEEP = "keep", "Keep my photos stored, unprocessed"
     DELETE = "delete", "Delete the cloud copies"

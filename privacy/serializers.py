@@ -151,3 +151,29 @@ class AccountDeletedResponseSerializer(serializers.Serializer):
 class RetentionSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(choices=RetentionChoice.choices)
     purge_after = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ErasureStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text='"photos" or "account"')
+    status = serializers.CharField(help_text="pending, running, done or failed")
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="What there was when it was asked for."
+    )
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ErasureQueuedResponseSerializer(serializers.Serializer):
+    erasure = ErasureStatusSerializer()
+
+
+class PhotosDeletePreviewSerializer(serializers.Serializer):
+    will_delete = serializers.DictField(child=serializers.IntegerField())
+
+
+class PhotosDeletedResponseSerializer(serializers.Serializer):
+    deleted = serializers.DictField(child=serializers.IntegerField())

@@ -21,3 +21,16 @@ def purge_due() -> dict[str, int]:
     from privacy import services
 
     return {"photos": services.purge_due(), "exports": services.expire_exports()}
+
+
+@shared_task(acks_late=True)
+def run_erasure(job_id: int) -> None:
+    """A large "delete all my photos" or account deletion the user asked for."""
+    from privacy import erasures
+    from privacy.models import ErasureJob, ErasureStatus
+
+    job = ErasureJob.objects.select_related("user").filter(pk=job_id).first()
+    # Gone (the account went with it) or finished by an earlier delivery of this message.
+    if job is None or job.status not in (ErasureStatus.PENDING, ErasureStatus.RUNNING):
+        return
+    erasures.run(job)

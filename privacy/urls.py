@@ -14,4 +14,5 @@ urlpatterns = [
     path("exports/<int:pk>/status/", views.export_status, name="export-status"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("delete/<str:kind>/", views.delete, name="delete"),
+    path("erasures/<int:pk>/", views.erasure, name="erasure"),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from privacy import consent, registry, services
+from privacy import consent, erasures, fetchers, registry, services
 from privacy.fetchers import get_export_for_user
 from privacy.models import (
     Channel,
@@ -426,11 +426,22 @@ def delete(request, kind):
         else:
             if kind == "derived":
                 done = services.delete_derived_data(user)
-            elif kind == "photos":
-                done = services.delete_all_photos(user)
             else:
-                done = services.delete_account(user)
-                logout(request)
+                counts = erasures.counts_for(user, kind)
+                if not erasures.in_request(counts):
+                    # A large library: a worker erases it, this page shows how far it got.
+                    job, _ = erasures.queue(user, kind, counts)
+                    if kind == "account":
+                        logout(request)
+                        return render(
+                            request,
+                            "privacy/erasure.html",
+                            {"info": info, "job": job, "counts": _labelled(job.counts)},
+                        )
+                    return redirect("privacy:erasure", pk=job.pk)
+                done = erasures.erase_now(user, kind)
+                if kind == "account":
+                    logout(request)
             return render(
                 request,
                 "privacy/deleted.html",
@@ -447,4 +458,16 @@ def delete(request, kind):
             "error": error,
         },
         status=400 if error else 200,
+    )
+
+
+@login_required
+def erasure(request, pk):
+    """How far a background "delete all my photos" has got (reloads itself until done)."""
+    job = fetchers.get_erasure_for_user(request.user, pk)
+    info = DELETIONS[job.kind]
+    return render(
+        request,
+        "privacy/erasure.html",
+        {"page": "privacy", "info": info, "job": job, "counts": _labelled(job.counts)},
     )

@@ -400,6 +400,9 @@ if MODEL_DOWNLOAD_BASE and not MODEL_DOWNLOAD_BASE.startswith(("https://", "http
 # --- Privacy --------------------------------------------------------------------------
 PURGE_GRACE_DAYS = env_int("PURGE_GRACE_DAYS", 30, minimum=0)
 EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24, minimum=1)
+# "Delete all my photos" and account deletion run in the request up to this many photos,
+# and as a background job with progress above it (privacy.erasures).
+ERASURE_IN_REQUEST_MAX_PHOTOS = env_int("ERASURE_IN_REQUEST_MAX_PHOTOS", 1000, minimum=0)
 
 LOGGING = {
     "version": 1,

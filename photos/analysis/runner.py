@@ -26,7 +26,7 @@ from photos.analysis import media as media_files
 from photos.analysis import queue
 from photos.analysis.steps import REGISTRY, StepResult
 from photos.derivatives import make_derivatives
-from photos.models import AnalysisStatus, AnalysisStep, Photo, Step
+from photos.models import AnalysisStatus, AnalysisStep, MediaType, Photo, Step
 from photos.signals import analysis_drained
 from privacy import consent
 from privacy.models import Outcome, Scope
@@ -75,10 +75,15 @@ def analyse(photo: Photo) -> str:
     # Checked once here so that no model runs without consent, and again in the write
     # transaction, which is what decides whether anything is stored.
     granted = granted_scopes(photo.owner_id)
+    # One decode serves the thumbnails and the models when a model will look at the photo;
+    # thumbnails alone decode at the (smaller) scale they need.
+    shared = photo.media_type == MediaType.PHOTO and any(
+        step != Step.DERIVATIVES and not _missing_scope(step, granted) for step in todo
+    )
     outcomes = []
     for step in todo:
         if step == Step.DERIVATIVES:
-            _derivatives(photo)
+            _derivatives(photo, media if shared else None)
             continue
         outcome = compute_step(photo, step, media, granted)
         outcomes.append(outcome)
@@ -116,10 +121,11 @@ def _set_step(photo, step, status, *, message="", model_name=None) -> None:
     AnalysisStep.objects.filter(photo=photo, step=step).update(**fields)
 
 
-def _derivatives(photo) -> None:
-    """Thumbnail and preview: display, not analysis, so no consent and no record."""
+def _derivatives(photo, media=None) -> None:
+    """Thumbnail and preview: display, not analysis, so no consent and no record. With
+    `media` (the task's decode, see media_files.media_loader), from its image."""
     try:
-        make_derivatives(photo)
+        make_derivatives(photo, media().display if media is not None else None)
     except SoftTimeLimitExceeded:
         raise
     except TRANSIENT_ERRORS:

@@ -29,6 +29,9 @@ class Media:
     frames: list[Frame]
     width: int  # upright original size
     height: int
+    # A photo's upright image as the thumbnails want it (transparency kept), long side at
+    # most ANALYSIS_MAX_SIDE: the derivatives come from the decode the analysis made.
+    display: Image.Image | None = None
 
 
 def fit(image: Image.Image) -> Image.Image:
@@ -51,9 +54,13 @@ def load_image(fh) -> Media:
             scale = min(1.0, ANALYSIS_MAX_SIDE / max(im.size))
             im.draft("RGB", (round(im.width * scale), round(im.height * scale)))
         im.load()
-        upright = ImageOps.exif_transpose(im).convert("RGB")
-    image = fit(upright)
-    return Media([Frame(image, width / image.size[0])], width, height)
+        upright = ImageOps.exif_transpose(im)
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
+        upright.mode == "P" and "transparency" in upright.info
+    )
+    display = fit(upright.convert("RGBA" if has_alpha else "RGB"))
+    image = display.convert("RGB") if has_alpha else display
+    return Media([Frame(image, width / image.size[0])], width, height, display)
 
 
 def load_video(fh) -> Media:

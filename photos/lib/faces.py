@@ -164,3 +164,9 @@ def cluster_constrained(
             result[group] = next_label
             next_label += 1
     return result
+
+
+def import_clustering() -> None:
+    """Import what `cluster` needs now rather than on its first call."""
+    import scipy.sparse  # noqa: F401
+    import sklearn.cluster  # noqa: F401

@@ -25,3 +25,42 @@ def distances(value: str, others: list[str]) -> np.ndarray:
 def near(value: str, others: list[str], max_distance: int = DUPLICATE_MAX_DISTANCE) -> list[int]:
     """Indexes of `others` within `max_distance` of `value`."""
     return [int(i) for i in np.nonzero(distances(value, others) <= max_distance)[0]]
+
+
+# Multi-index hashing: the 64 bits cut into CHUNKS chunks of 16, each stored in an indexed
+# column. Two hashes within `max_distance` bits differ by at most max_distance // CHUNKS
+# bits in at least one chunk (pigeonhole: were every chunk further apart, the total would
+# exceed `max_distance`). So the candidates are the rows with one chunk among the few values
+# that close to ours, found through the indexes: the lookup's cost follows the number of
+# candidates, not the size of the library.
+CHUNKS = 4
+CHUNK_BITS = 64 // CHUNKS
+
+
+def chunks(value: str) -> tuple[int, ...]:
+    """The hash cut into CHUNKS integers of CHUNK_BITS bits, most significant first."""
+    number = int(value, 16)
+    mask = (1 << CHUNK_BITS) - 1
+    return tuple((number >> (CHUNK_BITS * (CHUNKS - 1 - i))) & mask for i in range(CHUNKS))
+
+
+def chunk_neighbours(chunk: int, radius: int) -> list[int]:
+    """Every CHUNK_BITS-bit value within `radius` bits of `chunk`, `chunk` first."""
+    found = [chunk]
+    frontier = [(chunk, -1)]
+    for _ in range(radius):
+        # Flip bits in increasing position only, so that each value is made once.
+        frontier = [
+            (value ^ (1 << bit), bit)
+            for value, last in frontier
+            for bit in range(last + 1, CHUNK_BITS)
+        ]
+        found.extend(value for value, _ in frontier)
+    return found
+
+
+def candidate_chunks(value: str, max_distance: int = DUPLICATE_MAX_DISTANCE) -> list[list[int]]:
+    """For each chunk, the values a hash within `max_distance` of `value` may have there
+    (at least one chunk of such a hash is in its list)."""
+    radius = max_distance // CHUNKS
+    return [chunk_neighbours(chunk, radius) for chunk in chunks(value)]

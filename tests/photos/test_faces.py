@@ -179,3 +179,40 @@ def test_a_changed_pack_embeds_the_faces_again(alice, grant, photos_dir):
     assert not Person.objects.filter(pk=old.pk).exists()  # unnamed and left without faces
     step = AnalysisStep.objects.get(photo=photo, step=Step.FACES)
     assert step.model_name == ml.face_model().pack
+
+
+def test_it_embeds_a_crowd_in_one_recogniser_call(photos_dir, monkeypatch):
+    """The shared recogniser is exported for one face at a time: the model wrapper makes it
+    take a batch, and the batch gives the embeddings of one face at a time."""
+    import onnxruntime
+
+    ml.clear_cache()
+    model = ml.face_model()
+    assert model.batch > 1
+    calls = []
+    session = model.recogniser.session
+    monkeypatch.setattr(
+        model.recogniser,
+        "session",
+        type("Counted", (), {"run": lambda self, *a: calls.append(a) or session.run(*a)})(),
+    )
+    with Image.open(photos_dir / "scenes/insightface_t1.jpg") as im:
+        bgr = np.ascontiguousarray(np.asarray(im.convert("RGB"))[:, :, ::-1])
+    faces = model.detect(bgr, min_score=0.5, min_size=10)
+    assert len(faces) == 6 and len(calls) == 1
+
+    # Against the untouched model, one face a call.
+    from insightface.utils import face_align
+
+    single = onnxruntime.InferenceSession(
+        model.recogniser.model_file, providers=["CPUExecutionProvider"]
+    )
+    assert single.get_inputs()[0].shape[0] == 1
+    boxes, kpss = model.detector.detect(bgr, max_num=0, metric="default")
+    for face in faces:
+        i = int(np.argmin([abs(b[0] - face.box[0]) + abs(b[1] - face.box[1]) for b in boxes]))
+        crop = face_align.norm_crop(bgr, landmark=kpss[i], image_size=112)
+        blob = (crop[:, :, ::-1].astype(np.float32) - 127.5) / 127.5
+        alone = single.run(None, {single.get_inputs()[0].name: blob.transpose(2, 0, 1)[None]})[0][0]
+        alone /= np.linalg.norm(alone)
+        assert float(np.dot(alone, face.embedding)) > 0.9999

@@ -300,3 +300,34 @@ def test_api_processing_status_counts_the_owners_photos(alice, bob, api_client_f
         "total": 5, "pending": 1, "running": 0, "done": 2, "failed": 1, "skipped": 0,
         "waiting_for_model": 1,
     }  # fmt: skip
+
+
+def test_a_persons_page_and_api_cost_the_same_queries_for_more_photos(
+    alice, alice_client, api_client_for, album, photos_dir
+):
+    ann = album["ann"]
+    api = api_client_for(alice)
+    api.get("/api/v1/people/")  # the device's first use writes last_used_at once
+    urls = [
+        (alice_client, reverse("photos:person", args=[ann.pk])),
+        (api, f"/api/v1/people/{ann.pk}/"),
+        (api, f"/api/v1/people/{ann.pk}/photos/"),
+        (api, f"/api/v1/people/{ann.pk}/cover/"),
+    ]
+
+    def costs():
+        counted = []
+        for client, url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            counted.append(len(queries))
+        return counted
+
+    few = costs()
+    for _ in range(5):
+        photo = make_photo(alice, photos_dir / "scenes/ibm_city.jpg")
+        add_face(alice, photo, "ann", person=ann)
+    people.refresh({ann.pk})
+    assert Person.objects.get(pk=ann.pk).face_count == 8
+    assert costs() == few

@@ -187,6 +187,7 @@ URLS: dict[str, Url] = {
     "privacy/exports/": Url(PAGE, tries=(Try("POST", owner=(302,)),)),
     "privacy/exports/<int:pk>/status/": owned(pk="export.pk"),
     "privacy/exports/<int:pk>/download/": owned(pk="export.pk"),
+    "privacy/erasures/<int:pk>/": owned(pk="erasure.pk"),
     "privacy/delete/<str:kind>/": Url(
         PAGE, {"kind": "=derived"}, (GET, Try("POST", (200,), {"confirm": "yes"}))
     ),
@@ -209,6 +210,9 @@ URLS: dict[str, Url] = {
     "api/v1/privacy/export/<int:pk>/": api_owned(pk="export.pk"),
     "api/v1/privacy/export/<int:pk>/download/": api_owned(pk="export.pk"),
     "api/v1/privacy/derived-data/": api(Try("DELETE", owner=(200,))),
+    # The preview only: deleting is tested in tests/privacy/test_erasure_jobs.py.
+    "api/v1/privacy/photos/": api(),
+    "api/v1/privacy/erasures/<int:pk>/": api_owned(pk="erasure.pk"),
     # Everyone's test password is the same: bob and the moderator delete their own account.
     "api/v1/account/": api(Try("DELETE", (200,), {"password": PASSWORD})),
     # The moderator has not granted camera_roll_sync: 403 naming the scope.

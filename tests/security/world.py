@@ -30,6 +30,7 @@ from photos.models import (
 )
 from privacy import consent
 from privacy.models import (
+    ErasureJob,
     ExportJob,
     ExportStatus,
     Outcome,
@@ -63,6 +64,7 @@ class World:
     album: object = None
     user_album: object = None  # photos.Album, made by hand
     export: object = None
+    erasure: object = None
     device: object = None
     token: str = ""
     record: object = None
@@ -153,6 +155,9 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.user_album = UserAlbum.objects.create(owner=user, title=f"{marker} user album")
     w.user_album.photos.add(w.photo)
 
+    w.erasure = ErasureJob.objects.create(
+        user=user, kind="photos", status="done", progress=100, counts={"photos": 2}
+    )
     w.export = ExportJob.objects.create(
         user=user,
         status=ExportStatus.READY,

@@ -17,12 +17,7 @@ def compute(photo, media) -> StepResult:
 
 def store(photo, result: StepResult, granted):
     value = result.data
-    others = list(
-        Photo.objects.for_owner(photo.owner_id)
-        .exclude(pk=photo.pk)
-        .exclude(phash="")
-        .values_list("pk", "phash", "duplicate_group")
-    )
+    others = candidates(photo.owner_id, value, exclude=photo.pk)
     near = [others[i] for i in phash_lib.near(value, [o[1] for o in others])]
     group = None
     if near:
@@ -40,10 +35,38 @@ def store(photo, result: StepResult, granted):
         old = Photo.objects.filter(pk=photo.pk).values_list("duplicate_group", flat=True).first()
         if old is not None:
             _dissolve_if_single(photo.owner_id, old, photo.pk)
-    Photo.objects.filter(pk=photo.pk).update(phash=value, duplicate_group=group)
+    Photo.objects.filter(pk=photo.pk).update(
+        phash=value, duplicate_group=group, **hash_columns(value)
+    )
     summary = f"perceptual hash {value}"
     summary += f"; near-duplicate of {len(near)} photo(s)" if near else "; no near-duplicates"
     return summary, {"phash": value, "group": group, "near": [pk for pk, _, _ in near]}
+
+
+def hash_columns(value: str) -> dict[str, int | None]:
+    """The indexed chunk columns of a hash ("" clears them)."""
+    parts = phash_lib.chunks(value) if value else (None,) * phash_lib.CHUNKS
+    return {f"phash_{i}": part for i, part in enumerate(parts)}
+
+
+def candidate_rows(owner_id, value: str, *, exclude=None):
+    """(pk, phash, duplicate_group) of the owner's photos that may be within
+    DUPLICATE_MAX_DISTANCE of `value`: a superset of the near ones, found through the chunk
+    indexes, so its size follows the near photos and not the library. One query per chunk
+    joined by UNION: each then uses its own (owner, chunk) index, where an OR of the four
+    leaves the planner free to walk every photo of the owner instead."""
+    owned = Photo.objects.for_owner(owner_id).exclude(phash="").order_by()
+    if exclude is not None:
+        owned = owned.exclude(pk=exclude)
+    parts = [
+        owned.filter(**{f"phash_{i}__in": values}).values_list("pk", "phash", "duplicate_group")
+        for i, values in enumerate(phash_lib.candidate_chunks(value))
+    ]
+    return parts[0].union(*parts[1:])
+
+
+def candidates(owner_id, value: str, *, exclude=None) -> list[tuple[int, str, int | None]]:
+    return sorted(candidate_rows(owner_id, value, exclude=exclude))
 
 
 def _dissolve_if_single(owner_id, group, leaving) -> None:

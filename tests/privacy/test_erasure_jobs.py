@@ -1,0 +1,167 @@
+"""A large "delete all my photos" or account deletion runs in a worker, with progress on
+the page and in the API; a small one stays in the request (test_deletion.py)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from photos.models import Face, Photo
+from privacy.models import ErasureJob, ErasureStatus
+from tests.conftest import PASSWORD
+from tests.privacy.test_deletion import all_files, counts_table
+
+User = get_user_model()
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def large(settings):
+    """Every library counts as large: two photos go to the worker."""
+    settings.ERASURE_IN_REQUEST_MAX_PHOTOS = 1
+
+
+def test_it_deletes_a_large_library_in_a_job_and_shows_its_progress(
+    alice_client,
+    alice,
+    bob,
+    make_analysed,
+    private_media,
+    large,
+    django_capture_on_commit_callbacks,
+):
+    make_analysed(alice, 2)
+    make_analysed(bob, 1)
+    url = reverse("privacy:delete", args=["photos"])
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = alice_client.post(url, {"confirm": "yes"})
+    job = ErasureJob.objects.get(user=alice)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("privacy:erasure", args=[job.pk])
+    # Asked for, not done: the request deleted nothing.
+    assert Photo.objects.filter(owner=alice).count() == 2
+    page = alice_client.get(response["Location"])
+    assert 'data-status="pending"' in page.content.decode()
+    assert 'http-equiv="refresh"' in page.content.decode()
+    assert counts_table(page, "report")["Photos and videos"] == 2
+
+    # Asking again while it waits gives the same job.
+    with django_capture_on_commit_callbacks() as again:
+        alice_client.post(url, {"confirm": "yes"})
+    assert ErasureJob.objects.filter(user=alice).count() == 1 and not again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()  # the worker (tasks run eagerly here)
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (ErasureStatus.DONE, 100)
+    assert job.started_at and job.finished_at >= job.started_at
+    assert not Photo.objects.filter(owner=alice).exists()
+    assert not Face.objects.filter(owner=alice).exists()
+    assert not [f for f in all_files(private_media) if f.startswith(f"u{alice.pk}/originals")]
+    assert Photo.objects.filter(owner=bob).count() == 1
+    done = alice_client.get(reverse("privacy:erasure", args=[job.pk])).content.decode()
+    assert 'data-status="done"' in done and "http-equiv" not in done
+
+
+def test_only_the_owner_sees_an_erasure(client, alice, bob, make_analysed, large, api_client_for):
+    make_analysed(alice, 2)
+    job = ErasureJob.objects.create(user=alice, kind="photos", counts={"photos": 2})
+    client.force_login(bob)
+    assert client.get(reverse("privacy:erasure", args=[job.pk])).status_code == 404
+    assert api_client_for(bob).get(f"/api/v1/privacy/erasures/{job.pk}/").status_code == 404
+    mine = api_client_for(alice).get(f"/api/v1/privacy/erasures/{job.pk}/")
+    assert mine.status_code == 200 and mine.json()["counts"] == {"photos": 2}
+
+
+def test_the_api_previews_then_queues_a_large_deletion(
+    alice, make_analysed, api_client_for, large, django_capture_on_commit_callbacks
+):
+    make_analysed(alice, 2)
+    api = api_client_for(alice)
+    preview = api.get("/api/v1/privacy/photos/")
+    assert preview.status_code == 200 and preview.json()["will_delete"]["photos"] == 2
+    assert Photo.objects.filter(owner=alice).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete("/api/v1/privacy/photos/")
+    assert response.status_code == 202
+    erasure = response.json()["erasure"]
+    assert erasure["kind"] == "photos" and erasure["counts"]["photos"] == 2
+    status = api.get(f"/api/v1/privacy/erasures/{erasure['id']}/").json()
+    assert (status["status"], status["progress"]) == ("done", 100)
+    assert not Photo.objects.filter(owner=alice).exists()
+
+
+def test_a_small_library_is_still_deleted_in_the_request_by_the_api(
+    alice, make_analysed, api_client_for
+):
+    make_analysed(alice, 1)
+    response = api_client_for(alice).delete("/api/v1/privacy/photos/")
+    assert response.status_code == 200 and response.json()["deleted"]["photos"] == 1
+    assert not Photo.objects.filter(owner=alice).exists() and not ErasureJob.objects.exists()
+
+
+def test_a_large_account_is_locked_at_once_then_deleted_by_the_worker(
+    client, alice, make_analysed, api_token_for, large, django_capture_on_commit_callbacks
+):
+    make_analysed(alice, 2)
+    raw = api_token_for(alice)
+    client.force_login(alice)
+    url = reverse("privacy:delete", args=["account"])
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url, {"confirm": "yes", "password": PASSWORD})
+    assert response.status_code == 200
+    assert 'id="erasure"' in response.content.decode()
+    assert counts_table(response, "report")["Photos and videos"] == 2
+    # Locked now: logged out, the device token refused, no login; rows still there.
+    assert not User.objects.get(pk=alice.pk).is_active
+    assert client.get(reverse("privacy:index")).status_code == 302
+    token = {"HTTP_AUTHORIZATION": f"Token {raw}"}
+    assert client.get("/api/v1/consent/", **token).status_code == 401
+    assert not client.login(username=alice.username, password=PASSWORD)
+    assert Photo.objects.filter(owner=alice).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Photo.objects.filter(owner_id=alice.pk).exists()
+    # The job went with the account: nothing about the user is left.
+    assert not ErasureJob.objects.exists()
+
+
+def test_the_api_queues_a_large_account_deletion(
+    alice, make_analysed, api_client_for, large, django_capture_on_commit_callbacks
+):
+    make_analysed(alice, 2)
+    api = api_client_for(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete("/api/v1/account/", {"password": PASSWORD}, format="json")
+    assert response.status_code == 202
+    assert response.json()["erasure"]["counts"]["photos"] == 2
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert api.get("/api/v1/consent/").status_code == 401
+
+
+def test_a_failed_job_says_so_and_deletes_nothing(
+    alice, make_analysed, large, monkeypatch, django_capture_on_commit_callbacks
+):
+    from privacy import erasures, services, tasks
+
+    make_analysed(alice, 2)
+
+    def broken(user):
+        raise OSError("storage away")
+
+    monkeypatch.setattr(services, "delete_all_photos", broken)
+    job, created = erasures.queue(alice, "photos")
+    assert created
+    with pytest.raises(OSError):
+        tasks.run_erasure(job.pk)
+    job.refresh_from_db()
+    assert job.status == ErasureStatus.FAILED and "storage away" in job.error
+    assert Photo.objects.filter(owner=alice).count() == 2
+    # A new request makes a new job (the failed one is not "in progress").
+    assert erasures.queue(alice, "photos")[1]
