@@ -15,11 +15,11 @@ from photos.models import Face, Person, Photo, PhotoTheme
 from privacy import consent
 from privacy.files import delete_files_on_commit
 from privacy.models import Scope
-from suggestions import render
+from suggestions import controls, render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
 from suggestions.lib.effects import EFFECTS
-from suggestions.lib.geodesy import haversine_km
+from suggestions.lib.geodesy import haversine_km, infer_home_from_habits
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def eligible_photos(user, *, now, allow_older: bool):
     return qs
 
 
-def _local(taken_at, offset):
+def local_time(taken_at, offset):
+    """Wall-clock time where the photo was taken (naive)."""
     if offset is not None:
         return (taken_at.astimezone(UTC) + timedelta(minutes=offset)).replace(tzinfo=None)
     return timezone.localtime(taken_at).replace(tzinfo=None)
@@ -90,9 +91,15 @@ def _local(taken_at, offset):
 
 TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district's
 TOWN_RADIUS_KM = 20
+# A city's name over its districts' ("Berlin", not "Mitte"; "Lisbon", not "Arroios"): the
+# geocoder lists districts of big cities as places of their own, so a point within
+# CITY_RADIUS_KM x (population / CITY_POPULATION) ** 0.25 of a city this big is named
+# after the city (Berlin, 3.4 M: 23 km; Lyon, 0.5 M: 14 km; Potsdam stays Potsdam).
+CITY_POPULATION = 250_000
+CITY_RADIUS_KM = 12
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _geocoder(min_population: int):
     """reverse_geocode rebuilds its k-d tree of cities on every search(); keep one per
     worker process instead."""
@@ -101,9 +108,17 @@ def _geocoder(min_population: int):
     return reverse_geocode.GeocodeData(min_population)
 
 
-def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
-    """Photo id -> (city, country, country code) from the offline reverse geocoder: the
-    nearest town within TOWN_RADIUS_KM, else the nearest place of any size."""
+def _city_radius_km(population: int) -> float:
+    return CITY_RADIUS_KM * (max(population, CITY_POPULATION) / CITY_POPULATION) ** 0.25
+
+
+def place_names(
+    points: dict[int, tuple[float, float]], regions: dict[int, str] | None = None
+) -> dict[int, tuple[str, str, str]]:
+    """Photo id -> (city, country, country code) from the offline reverse geocoder, at the
+    level a person names places: the big city around the point (see CITY_POPULATION), else
+    the nearest town within TOWN_RADIUS_KM, else the nearest place of any size. The
+    region (state) of each photo goes into `regions` when given."""
     if not points:
         return {}
     # About a kilometre: plenty for a town's name, and far fewer points to look up.
@@ -111,10 +126,16 @@ def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, 
     unique = sorted(set(rounded.values()))
     nearest = _geocoder(0).query(unique)
     towns = _geocoder(TOWN_POPULATION).query(unique)
+    cities = _geocoder(CITY_POPULATION).query(unique)
     found = {}
-    for point, near, town in zip(unique, nearest, towns, strict=True):
-        close = haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM
-        found[point] = town if close else near
+    for point, near, town, city in zip(unique, nearest, towns, cities, strict=True):
+        distance = haversine_km(point, (city["latitude"], city["longitude"]))
+        if distance <= _city_radius_km(city.get("population") or 0):
+            found[point] = city
+        elif haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM:
+            found[point] = town
+        else:
+            found[point] = near
     names = {}
     for pk, point in rounded.items():
         hit = found[point]
@@ -122,6 +143,8 @@ def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, 
             # "Lyon 03", "Paris 11": districts are named after their city.
             city = DISTRICT.sub("", hit["city"])
             names[pk] = (city, hit.get("country", ""), hit.get("country_code", ""))
+            if regions is not None and hit.get("state"):
+                regions[pk] = hit["state"]
     return names
 
 
@@ -148,7 +171,7 @@ def build_context(user, *, now=None) -> Context:
             PhotoInfo(
                 id=pk,
                 taken_at=taken_at,
-                local=_local(taken_at, offset),
+                local=local_time(taken_at, offset),
                 latitude=lat,
                 longitude=lon,
                 quality=quality,
@@ -178,6 +201,17 @@ def build_context(user, *, now=None) -> Context:
         owner=user, photo__in=qs.values("id")
     ).values_list("photo_id", "theme"):
         themes.setdefault(photo_id, []).append(theme)
+    regions: dict[int, str] = {}
+    places = place_names(points, regions)
+    # Home from every located photo, before the controls take any away: hiding a place or
+    # a week must not move home.
+    home = infer_home_from_habits([(p.local, p.latitude, p.longitude) for p in photos if p.located])
+    rules = controls.load(user)
+    hidden = controls.hidden_photo_ids(user, rules, photos, places)
+    if hidden:
+        photos = [p for p in photos if p.id not in hidden]
+    for person_id in rules.never_people:
+        people.pop(person_id, None)
     return Context(
         user=user,
         now=now,
@@ -186,7 +220,10 @@ def build_context(user, *, now=None) -> Context:
         faces=faces,
         people=people,
         themes=themes,
-        places=place_names(points),
+        places=places,
+        regions=regions,
+        home=home,
+        less_people=rules.less_people,
         allow_faces=allow_faces,
         allow_older=allow_older,
         window_start=timezone.localdate(cutoff) + timedelta(days=1),
@@ -269,7 +306,7 @@ def _render(ctx: Context, proposal: Proposal):
         return None, None, False
     if proposal.effect:
         photo, faces = items[0]
-        if EFFECTS[proposal.effect][2] and not faces:
+        if EFFECTS[proposal.effect].needs_faces and not faces:
             return None, None, False  # a portrait whose faces may no longer be used
         return render.render_effect(photo, proposal.effect, faces), None, bool(faces)
     data, placed = render.render_collage(items, proposal.style, proposal.caption)

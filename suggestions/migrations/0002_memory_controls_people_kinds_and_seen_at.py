@@ -7,39 +7,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('photos', '0001_initial'),
-        ('suggestions', '0001_initial'),
+        ("photos", "0001_initial"),
+        ("suggestions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='suggestion',
-            name='seen_at',
+            model_name="suggestion",
+            name="seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='suggestion',
-            name='kind',
-            field=models.CharField(choices=[('collage', 'Collage'), ('monthly_recap', 'Monthly recap'), ('on_this_day', 'On this day'), ('trip', 'Trip'), ('birthday', 'Birthday'), ('event', 'Event'), ('effect', 'Photo effect'), ('theme_album', 'Theme album'), ('together', 'Together'), ('over_the_years', 'Over the years'), ('year_in_review', 'Year in review')], max_length=16),
+            model_name="suggestion",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("collage", "Collage"),
+                    ("monthly_recap", "Monthly recap"),
+                    ("on_this_day", "On this day"),
+                    ("trip", "Trip"),
+                    ("birthday", "Birthday"),
+                    ("event", "Event"),
+                    ("effect", "Photo effect"),
+                    ("theme_album", "Theme album"),
+                    ("together", "Together"),
+                    ("over_the_years", "Over the years"),
+                    ("year_in_review", "Year in review"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='MemoryControl',
+            name="MemoryControl",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('less_person', 'Show less of a person'), ('never_person', 'Never show a person'), ('hide_dates', 'Hide a date range'), ('hide_place', 'Hide a place')], max_length=16)),
-                ('start', models.DateField(blank=True, null=True)),
-                ('end', models.DateField(blank=True, null=True)),
-                ('city', models.CharField(blank=True, max_length=200)),
-                ('country_code', models.CharField(blank=True, max_length=2)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memory_controls', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='photos.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("less_person", "Show less of a person"),
+                            ("never_person", "Never show a person"),
+                            ("hide_dates", "Hide a date range"),
+                            ("hide_place", "Hide a place"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True)),
+                ("end", models.DateField(blank=True, null=True)),
+                ("city", models.CharField(blank=True, max_length=200)),
+                ("country_code", models.CharField(blank=True, max_length=2)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memory_controls",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="photos.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'start', 'city', 'id'],
+                "ordering": ["kind", "start", "city", "id"],
             },
         ),
     ]
