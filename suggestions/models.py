@@ -147,3 +147,37 @@ class MemoryControl(models.Model):
         if self.kind == Control.HIDE_DATES:
             return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"
         return f"{self.city} ({self.country_code})" if self.country_code else self.city
+
+
+class VideoStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RENDERING = "rendering", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def video_path(video, filename):
+    return f"u{video.owner_id}/suggestions/videos/{filename}"
+
+
+class StoryVideo(models.Model):
+    """ "Download as video": a suggestion's story rendered as an MP4 in a background job.
+    Personal data: counted, exported and erased with the suggestions; its file goes when
+    the row does (suggestions/video.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_videos"
+    )
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="video")
+    status = models.CharField(
+        max_length=10, choices=VideoStatus.choices, default=VideoStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    file = models.FileField(upload_to=video_path, blank=True, max_length=255)
+    frames = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"video of suggestion {self.suggestion_id} ({self.status})"
