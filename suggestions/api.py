@@ -12,12 +12,15 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from project.api import ErrorSerializer  # the one {detail, code} component
-from suggestions import services, tasks
-from suggestions.fetchers import get_suggestion_for_user
-from suggestions.models import Kind, Suggestion, SuggestionPhoto
+from suggestions import controls, services, tasks
+from suggestions.fetchers import get_memory_control_for_user, get_suggestion_for_user
+from suggestions.models import Kind, MemoryControl, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
     GenerateQueuedSerializer,
     GenerateSerializer,
+    MemoryControlCreateSerializer,
+    MemoryControlResultSerializer,
+    MemoryControlSerializer,
     SuggestionFilterSerializer,
     SuggestionSerializer,
 )
@@ -140,6 +143,68 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self.get_queryset().get(pk=suggestion.pk)
 
 
+class MemoryControlViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Memories settings: applied when suggestions are generated (docs/suggestions.md)."""
+
+    serializer_class = MemoryControlSerializer
+    pagination_class = SuggestionPagination
+    queryset = MemoryControl.objects.none()  # for the schema; see get_queryset
+
+    def get_queryset(self):
+        # select_related: each row's description names its person without a query each.
+        return MemoryControl.objects.filter(owner=self.request.user).select_related("person")
+
+    def get_object(self):
+        control = get_memory_control_for_user(
+            self.request.user, self.kwargs.get("pk"), self.get_queryset()
+        )
+        self.check_object_permissions(self.request, control)
+        return control
+
+    @extend_schema(
+        request=MemoryControlCreateSerializer,
+        responses={200: MemoryControlResultSerializer, 201: MemoryControlResultSerializer}
+        | BAD
+        | ERRORS,
+        description="Add a setting. It removes the unsaved suggestions that break it: "
+        "`dry_run: true` lists them (200) without saving anything; otherwise the setting is "
+        "saved and they are removed (201).",
+    )
+    def create(self, request):
+        body = MemoryControlCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        fields = {
+            "kind": data["kind"],
+            "person_id": data.get("person_id"),
+            "start": data.get("start"),
+            "end": data.get("end"),
+            "city": data.get("city") or "",
+            "country_code": data.get("country_code") or "",
+        }
+        # Bad input is a DjangoValidationError: project/api.py makes it a 400 {detail}.
+        unsaved = controls.validate(request.user, **fields)
+        doomed = controls.preview(request.user, unsaved)
+        control = None if data["dry_run"] else controls.add(request.user, **fields)
+        result = {
+            "control": MemoryControlSerializer(control).data if control else None,
+            "dry_run": data["dry_run"],
+            "withdrawn_count": len(doomed),
+            "withdrawn": [{"id": s.pk, "kind": s.kind, "title": s.title} for s in doomed],
+        }
+        code = status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED
+        return Response(result, status=code)
+
+    def perform_destroy(self, instance):
+        controls.remove(instance)
+
+
 router = SimpleRouter()
 router.register("suggestions", SuggestionViewSet, basename="api-suggestion")
+router.register("memory-controls", MemoryControlViewSet, basename="api-memory-control")
 urlpatterns = router.urls

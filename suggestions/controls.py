@@ -11,6 +11,7 @@ from django.db import transaction
 
 from photos.models import Face, Person
 from privacy.files import delete_files_on_commit
+from project.lookups import parse_id
 from suggestions.models import Control, MemoryControl, State, Suggestion, SuggestionPhoto
 
 MAX_CONTROLS = 200  # per user: plenty for a person's rules, and a bound on the work
@@ -66,29 +67,26 @@ def hidden_photo_ids(user, rules: Rules, photos, places) -> set[int]:
 # --- Setting and removing them -----------------------------------------------------------
 
 
-def add(user, kind: str, *, person_id=None, start=None, end=None, city="", country_code=""):
-    """Validate and store one control, then withdraw what breaks it. Raises
-    ValidationError with a message for the user on bad input."""
+def validate(
+    user, kind: str, *, person_id=None, start=None, end=None, city="", country_code=""
+) -> MemoryControl:
+    """An unsaved control from the user's input, or ValidationError with a message for
+    them (for the preview and for `add`)."""
     if kind not in Control.values:
-        raise ValidationError("Unknown control.")
-    if MemoryControl.objects.filter(owner=user).count() >= MAX_CONTROLS:
-        raise ValidationError(f"At most {MAX_CONTROLS} memories settings.")
-    fields = {"owner": user, "kind": kind}
+        raise ValidationError("Unknown setting.")
+    control = MemoryControl(owner=user, kind=kind)
     if kind in (Control.LESS_OF_PERSON, Control.NEVER_PERSON):
-        person = Person.objects.for_owner(user).filter(pk=person_id).first() if person_id else None
+        number = parse_id(person_id)
+        person = Person.objects.for_owner(user).filter(pk=number).first() if number else None
         if person is None:
             raise ValidationError("Choose one of your people.")
-        fields["person"] = person
-        # One rule per person: "never" replaces "show less" and the other way round.
-        MemoryControl.objects.filter(
-            owner=user, person=person, kind__in=[Control.LESS_OF_PERSON, Control.NEVER_PERSON]
-        ).delete()
+        control.person = person
     elif kind == Control.HIDE_DATES:
         if not isinstance(start, date) or not isinstance(end, date):
             raise ValidationError("Give a first and a last day.")
         if end < start:
             raise ValidationError("The last day is before the first.")
-        fields.update(start=start, end=end)
+        control.start, control.end = start, end
     else:
         city = (city or "").strip()
         if not city or len(city) > 200:
@@ -96,9 +94,24 @@ def add(user, kind: str, *, person_id=None, start=None, end=None, city="", count
         code = (country_code or "").strip().upper()
         if code and (len(code) != 2 or not code.isalpha()):
             raise ValidationError("The country code has two letters (DE, FR).")
-        fields.update(city=city, country_code=code)
+        control.city, control.country_code = city, code
+    return control
+
+
+def add(user, kind: str, **fields) -> MemoryControl:
+    """Validate and store one control, then withdraw what breaks it."""
+    control = validate(user, kind, **fields)
     with transaction.atomic():
-        control = MemoryControl.objects.create(**fields)
+        if MemoryControl.objects.filter(owner=user).count() >= MAX_CONTROLS:
+            raise ValidationError(f"At most {MAX_CONTROLS} memories settings.")
+        if control.person_id:
+            # One rule per person: "never" replaces "show less" and the other way round.
+            MemoryControl.objects.filter(
+                owner=user,
+                person_id=control.person_id,
+                kind__in=[Control.LESS_OF_PERSON, Control.NEVER_PERSON],
+            ).delete()
+        control.save()
         withdraw_breaking(user)
     return control
 

@@ -1,24 +1,29 @@
 """Suggestions' personal data for privacy's export, delete pages, retention purge and
-erasure: suggestions (with their rendered images) and albums. Registered in
-SuggestionsConfig.ready()."""
+erasure: suggestions (with their rendered images), albums and memories settings.
+Registered in SuggestionsConfig.ready()."""
 
 from privacy.export import dump_json
 from privacy.registry import PersonalData
 from suggestions import services
-from suggestions.models import Album, Suggestion
+from suggestions.models import Album, MemoryControl, Suggestion
 
 
 class SuggestionsData(PersonalData):
     name = "suggestions"
-    label = "Suggestions and albums"
-    readme = "data/suggestions.json suggestions and albums"
+    label = "Suggestions, albums and memories settings"
+    readme = "data/suggestions.json suggestions, albums and memories settings"
+    count_labels = {"memory_settings": "memories settings"}
 
     def counts(self, user, *, derived=False):
-        # All of it is derived from the photos: the same with or without `derived`.
-        return {
+        # Suggestions and albums are derived from the photos; memories settings are the
+        # user's own choices, kept when only the derived data goes.
+        counts = {
             "suggestions": Suggestion.objects.filter(owner=user).count(),
             "albums": Album.objects.filter(owner=user).count(),
         }
+        if not derived:
+            counts["memory_settings"] = MemoryControl.objects.filter(owner=user).count()
+        return counts
 
     def export(self, user, zf, progress=None):
         suggestions = (
@@ -27,6 +32,8 @@ class SuggestionsData(PersonalData):
             .prefetch_related("suggestionphoto_set")
         )
         albums = Album.objects.filter(owner=user).order_by("id").prefetch_related("photos")
+        # select_related: each setting's person name without a query each.
+        settings = MemoryControl.objects.filter(owner=user).select_related("person").order_by("id")
         dump_json(
             zf,
             "data/suggestions.json",
@@ -56,6 +63,20 @@ class SuggestionsData(PersonalData):
                     }
                     for a in albums
                 ],
+                "memories_settings": [
+                    {
+                        "id": c.pk,
+                        "kind": c.kind,
+                        "person_id": c.person_id,
+                        "person": c.person.name if c.person else None,
+                        "start": c.start,
+                        "end": c.end,
+                        "city": c.city,
+                        "country_code": c.country_code,
+                        "created_at": c.created_at,
+                    }
+                    for c in settings
+                ],
             },
         )
 
@@ -63,4 +84,6 @@ class SuggestionsData(PersonalData):
         return services.erase_all(user)
 
     def erase_all(self, user):
-        return services.erase_all(user)
+        counts = services.erase_all(user)
+        counts["memory_settings"], _ = MemoryControl.objects.filter(owner=user).delete()
+        return counts

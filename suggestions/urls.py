@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
     path("albums/", views.albums, name="albums"),
     path("albums/<int:pk>/", views.album, name="album"),
+    path("settings/", views.memories_settings, name="settings"),
+    path("settings/add/", views.add_control, name="add_control"),
+    path("settings/<int:pk>/delete/", views.delete_control, name="delete_control"),
 ]

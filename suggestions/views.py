@@ -2,6 +2,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Min
 from django.http import Http404
@@ -11,8 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from project.files import private_file_response
-from suggestions import services, tasks
-from suggestions.fetchers import get_album_for_user, get_suggestion_for_user
+from suggestions import controls, services, tasks
+from suggestions.fetchers import (
+    get_album_for_user,
+    get_memory_control_for_user,
+    get_suggestion_for_user,
+)
+from suggestions.forms import MemoryControlForm
 from suggestions.lib import feed as ranking
 from suggestions.models import (
     Album,
@@ -202,3 +208,59 @@ def album(request, pk):
     return render(
         request, "suggestions/album.html", {"album": item, "photos": photos, "page": "suggestions"}
     )
+
+
+# --- Memories settings ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def memories_settings(request):
+    return _settings_page(request, MemoryControlForm(request.user))
+
+
+def _settings_page(request, form, *, pending=None, doomed=None, status=200):
+    items = MemoryControl.objects.filter(owner=request.user).select_related("person")
+    return render(
+        request,
+        "suggestions/settings.html",
+        {
+            "controls": items,  # select_related: the person's name without a query each
+            "form": form,
+            "pending": pending,
+            "doomed": doomed,
+            "page": "suggestions",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def add_control(request):
+    """Add a control. It withdraws the unsaved suggestions that break it, so the first POST
+    shows which (with their count) and asks; the second, with `confirm`, applies it."""
+    form = MemoryControlForm(request.user, request.POST)
+    if not form.is_valid():
+        return _settings_page(request, form, status=400)
+    try:
+        unsaved = controls.validate(request.user, **form.service_fields())
+        doomed = controls.preview(request.user, unsaved)
+        if doomed and not request.POST.get("confirm"):
+            return _settings_page(request, form, pending=unsaved, doomed=doomed)
+        controls.add(request.user, **form.service_fields())
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _settings_page(request, form, status=400)
+    withdrawn = f" {len(doomed)} suggestion{'s' if len(doomed) != 1 else ''} withdrawn."
+    messages.success(request, f"Saved: {unsaved.describe()}.{withdrawn if doomed else ''}")
+    return redirect("suggestions:settings")
+
+
+@login_required
+@require_POST
+def delete_control(request, pk):
+    control = get_memory_control_for_user(request.user, pk)
+    controls.remove(control)
+    messages.success(request, "Removed. The next run may suggest what it kept out.")
+    return redirect("suggestions:settings")

@@ -138,6 +138,12 @@ URLS: dict[str, Url] = {
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/albums/": page(),
     "suggestions/albums/<int:pk>/": owned(pk="album.pk"),
+    "suggestions/settings/": page(),
+    # Empty: a 400 with the form's errors, for anyone logged in.
+    "suggestions/settings/add/": Url(PAGE, tries=(Try("POST", owner=(400,)),)),
+    "suggestions/settings/<int:pk>/delete/": owned(
+        Try("POST", owner=(302,)), pk="memory_control.pk"
+    ),
     # privacy: the user-wide verbs act on the visitor's own data only.
     "privacy/": page(),
     "privacy/welcome/": page(),
@@ -199,6 +205,19 @@ URLS: dict[str, Url] = {
     ),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"
+    ),
+    # A dry run saves nothing; for bob, alice's person is none of his: 400.
+    "api/v1/^memory-controls/$": api(
+        GET,
+        Try(
+            "POST",
+            owner=(200,),
+            others=(400,),
+            data={"kind": "never_person", "person": "@person.pk", "dry_run": True},
+        ),
+    ),
+    "api/v1/^memory-controls/(?P<pk>[^/.]+)/$": api_owned(
+        GET, Try("DELETE", owner=(204,)), pk="memory_control.pk"
     ),
 }
 
@@ -388,7 +407,7 @@ def fingerprint(world) -> dict:
     from photos.models import Face, Person, Photo, Tag
     from privacy import consent
     from privacy.models import ConsentEvent, ExportJob
-    from suggestions.models import Album, Suggestion
+    from suggestions.models import Album, MemoryControl, Suggestion
 
     user = world.user
     return {
@@ -403,6 +422,9 @@ def fingerprint(world) -> dict:
             Suggestion.objects.filter(owner=user).values_list("pk", "state").order_by("pk")
         ),
         "albums": Album.objects.filter(owner=user).count(),
+        "memory_controls": list(
+            MemoryControl.objects.filter(owner=user).values_list("pk", flat=True).order_by("pk")
+        ),
         "exports": ExportJob.objects.filter(user=user).count(),
         "devices": list(Device.objects.filter(user=user).values_list("pk", "revoked_at")),
         "consent_events": ConsentEvent.objects.filter(user=user).count(),

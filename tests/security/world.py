@@ -26,7 +26,7 @@ from privacy.models import (
     ProcessingRecord,
     Scope,
 )
-from suggestions.models import Album, Kind, Suggestion, SuggestionPhoto
+from suggestions.models import Album, Kind, MemoryControl, Suggestion, SuggestionPhoto
 from tests.factories import make_photo
 
 
@@ -50,6 +50,7 @@ class World:
     face: object = None
     suggestion: object = None
     album: object = None
+    memory_control: object = None
     export: object = None
     device: object = None
     token: str = ""
@@ -134,6 +135,9 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
         SuggestionPhoto.objects.create(suggestion=w.suggestion, photo=photo, position=position)
     w.album = Album.objects.create(owner=user, title=f"{marker} album", suggestion=w.suggestion)
     w.album.photos.add(w.photo)
+    w.memory_control = MemoryControl.objects.create(
+        owner=user, kind="hide_place", city=f"{marker} town", country_code="FR"
+    )
 
     w.export = ExportJob.objects.create(
         user=user,
