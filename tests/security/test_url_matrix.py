@@ -136,6 +136,11 @@ URLS: dict[str, Url] = {
     "suggestions/<int:pk>/image/": owned(pk="suggestion.pk"),
     "suggestions/<int:pk>/save/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
+    "suggestions/<int:pk>/story/": owned(pk="suggestion.pk"),
+    "suggestions/<int:pk>/video/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
+    "suggestions/<int:pk>/video/status/": owned(pk="suggestion.pk"),
+    # No video rendered in this world: the owner gets a 404 too, others the same 404.
+    "suggestions/<int:pk>/video/file/": owned(Try("GET", owner=(404,)), pk="suggestion.pk"),
     "suggestions/albums/": page(),
     "suggestions/albums/<int:pk>/": owned(pk="album.pk"),
     "suggestions/settings/": page(),
