@@ -49,6 +49,8 @@ class Birthday(SuggestionKind):
                 earlier_years = sorted({ctx.by_id[pk].day.year for pk in earlier})
                 title = f"{whose} birthday, {format_day(date)}"
                 first, last = ctx.days(around)
+                # The card's dates include the day its title names.
+                first, last = min(first, date), max(last, date)
                 of = f"of {whose[:-2]} " if person_id else ""
                 reason = f"Photos {of}taken around the birthday"
                 if earlier_years:
