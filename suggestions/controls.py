@@ -22,7 +22,8 @@ class Rules:
     less_people: set[int] = field(default_factory=set)
     never_people: set[int] = field(default_factory=set)
     date_ranges: list[tuple[date, date]] = field(default_factory=list)
-    places: set[tuple[str, str]] = field(default_factory=set)  # (city, country code)
+    # (city casefolded, country code; "" for a city of that name in any country).
+    places: set[tuple[str, str]] = field(default_factory=set)
 
     def hides_day(self, day: date) -> bool:
         return any(start <= day <= end for start, end in self.date_ranges)
@@ -31,6 +32,7 @@ class Rules:
         if place is None:
             return False
         city, _country, code = place
+        city = city.casefold()
         return (city, code) in self.places or (city, "") in self.places
 
 
@@ -46,7 +48,7 @@ def load(user) -> Rules:
         elif kind == Control.HIDE_DATES and start and end:
             rules.date_ranges.append((start, end))
         elif kind == Control.HIDE_PLACE and city:
-            rules.places.add((city, code))
+            rules.places.add((city.casefold(), code))
     return rules
 
 
@@ -143,7 +145,7 @@ def load_one(control: MemoryControl) -> Rules:
     elif control.kind == Control.HIDE_DATES:
         rules.date_ranges.append((control.start, control.end))
     else:
-        rules.places.add((control.city, control.country_code))
+        rules.places.add((control.city.casefold(), control.country_code))
     return rules
 
 

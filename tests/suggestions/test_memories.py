@@ -233,7 +233,8 @@ def test_show_less_of_a_person_makes_no_memory_about_them(roll, alice):
 
 def test_a_hidden_date_range_and_a_hidden_place_never_appear(roll, alice):
     controls.add(alice, Control.HIDE_DATES, start=PARIS_DAYS[0], end=PARIS_DAYS[1])
-    controls.add(alice, Control.HIDE_PLACE, city="Lisbon", country_code="PT")
+    # As a person types it: the case does not matter.
+    controls.add(alice, Control.HIDE_PLACE, city="lisbon", country_code="pt")
     services.generate(alice)
     hidden = roll.ids_between(*PARIS_DAYS) | roll.ids_between(*LISBON_DAYS)
     made = of(alice)
