@@ -340,3 +340,23 @@ def test_faces_of_a_hidden_person_stay_untouched(roll, alice):
     before = Face.objects.filter(owner=alice).count()
     controls.add(alice, Control.NEVER_PERSON, person_id=roll.people["joe"].pk)
     assert Face.objects.filter(owner=alice).count() == before
+
+
+def test_the_ranked_feed_takes_the_same_number_of_queries_for_more_suggestions(
+    alice, make_suggestion
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            feed = ranked_feed(alice)
+        return len(ctx.captured_queries), len(feed)
+
+    make_suggestion(alice)
+    few, shown_few = count()
+    for _ in range(4):
+        make_suggestion(alice)
+    many, shown_many = count()
+    assert (shown_few, shown_many) == (1, 5)
+    assert many == few
