@@ -11,10 +11,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from privacy import consent
+from privacy.models import Scope
 from project.api import ErrorSerializer  # the one {detail, code} component
-from suggestions import controls, services, tasks
+from suggestions import controls, services, stories, tasks
 from suggestions.fetchers import get_memory_control_for_user, get_suggestion_for_user
-from suggestions.models import Kind, MemoryControl, Suggestion, SuggestionPhoto
+from suggestions.models import Kind, MemoryControl, StoryVideo, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
     GenerateQueuedSerializer,
     GenerateSerializer,
@@ -24,6 +26,7 @@ from suggestions.serializers import (
     SuggestionFilterSerializer,
     SuggestionSerializer,
 )
+from suggestions.story_views import video_file_response, video_state
 from suggestions.views import image_response
 
 ERRORS = {401: OpenApiResponse(ErrorSerializer, description="Not authenticated")}
@@ -138,6 +141,58 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             {"status": "queued", "kinds": kinds or list(Kind.values)},
             status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="The story: title, subtitle, timings, and for each photo a signed "
+        "preview URL, its size, its face boxes and the pan and zoom (start and end crops "
+        "in photo pixels) for landscape and portrait screens.",
+    )
+    @action(detail=True, methods=["get"])
+    def story(self, request, pk=None):
+        return Response(stories.slides(self.get_object(), request, signed=True))
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="GET: the story video's state `{status, progress, frames, url}`; "
+        "POST: render it as an MP4 in the background (202; 409 without cloud processing).",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def video(self, request, pk=None):
+        suggestion = self.get_object()
+        if request.method == "GET":
+            return Response(
+                self._video_state(StoryVideo.objects.filter(suggestion=suggestion).first())
+            )
+        if not consent.allows(request.user, Scope.CLOUD_PROCESSING):
+            return Response(
+                {"detail": "Cloud processing is off, so no video can be rendered.",
+                 "code": "consent_required"},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        return Response(
+            self._video_state(stories.request_video(suggestion)), status=status.HTTP_202_ACCEPTED
+        )
+
+    def _video_state(self, video):
+        state = video_state(video)
+        if state["url"]:  # the API's own file URL (token authentication), not the page's
+            state["url"] = self.request.build_absolute_uri(f"{self.request.path.rstrip('/')}/file/")
+        return state
+
+    @extend_schema(
+        responses={
+            (200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, description="MP4"),
+            **ERRORS,
+            **NOT_FOUND,
+        },
+        description="The story video (H.264 MP4), once rendered.",
+    )
+    @action(detail=True, methods=["get"], url_path="video/file")
+    def video_file(self, request, pk=None):
+        return video_file_response(request, self.get_object())
 
     def _fresh(self, suggestion):
         return self.get_queryset().get(pk=suggestion.pk)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
 
+from photos import media
 from photos.models import Face
 from privacy import consent
 from privacy.files import delete_files_on_commit
@@ -65,9 +66,10 @@ def subtitle(suggestion: Suggestion, count: int) -> str:
     return " · ".join(parts)
 
 
-def slides(suggestion: Suggestion) -> dict:
+def slides(suggestion: Suggestion, request=None, *, signed: bool = False) -> dict:
     """What the story viewer plays (JSON): for each photo its preview URL, its size and,
-    per screen shape, the start and end crops in photo pixels."""
+    per screen shape, the start and end crops in photo pixels. `signed`: short-lived
+    signed URLs (the API's apps have no session cookie)."""
     photos = story_photos(suggestion)
     faces = face_boxes(suggestion, [p.pk for p in photos])
     items = []
@@ -81,7 +83,9 @@ def slides(suggestion: Suggestion) -> dict:
         items.append(
             {
                 "id": photo.pk,
-                "src": reverse("photos:media", args=[photo.pk, kind]),
+                "src": media.signed_url(photo, kind, request)
+                if signed
+                else reverse("photos:media", args=[photo.pk, kind]),
                 "width": w,
                 "height": h,
                 "faces": [_rounded(b) for b in faces.get(photo.pk, [])],

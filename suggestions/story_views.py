@@ -77,7 +77,11 @@ def video_status(request, pk):
 @require_GET
 def video_file(request, pk):
     """The MP4, to its owner only."""
-    suggestion = get_suggestion_for_user(request.user, pk)
+    return video_file_response(request, get_suggestion_for_user(request.user, pk))
+
+
+def video_file_response(request, suggestion):
+    """The MP4 of a suggestion already fetched for its owner (page and API)."""
     video = StoryVideo.objects.filter(suggestion=suggestion, status=VideoStatus.DONE).first()
     if video is None or not video.file:
         raise Http404("This story has no video yet.")

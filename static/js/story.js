@@ -67,6 +67,7 @@
       backdrop.style.backgroundImage = `url("${photo.src}")`;
       const img = document.createElement("img");
       img.className = "story-photo";
+      img.draggable = false; // a native image drag would swallow the swipe
       img.src = photo.src;
       img.alt = `Photo ${i} of ${slides.length - 1}`;
       img.style.width = `${photo.width}px`;
@@ -126,7 +127,11 @@
 
   // Swipe: a horizontal drag of 50 px or more; a tap on the photo pauses or resumes.
   let start = null;
-  stage.addEventListener("pointerdown", (e) => { start = { x: e.clientX, y: e.clientY }; });
+  stage.addEventListener("pointerdown", (e) => {
+    start = { x: e.clientX, y: e.clientY };
+    stage.setPointerCapture(e.pointerId);
+  });
+  stage.addEventListener("pointercancel", () => { start = null; });
   stage.addEventListener("pointerup", (e) => {
     if (!start) return;
     const dx = e.clientX - start.x;

@@ -211,6 +211,15 @@ URLS: dict[str, Url] = {
     "api/v1/^suggestions/(?P<pk>[^/.]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"
     ),
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/story/$": api_owned(pk="suggestion.pk"),
+    # 202 queued, or 409 when the world's alice has not granted cloud processing.
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/$": api_owned(
+        Try("GET"), Try("POST", owner=(202, 409)), pk="suggestion.pk"
+    ),
+    # No video rendered in this world: a 404 for the owner too.
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/file/$": api_owned(
+        Try("GET", owner=(404,)), pk="suggestion.pk"
+    ),
     # A dry run saves nothing; for bob, alice's person is none of his: 400.
     "api/v1/^memory-controls/$": api(
         GET,

@@ -9,8 +9,11 @@ import zipfile
 import av
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 
+from photos import services as photo_services
+from photos.models import Photo
 from privacy import consent
 from suggestions import stories
 from suggestions.lib import story
@@ -187,9 +190,6 @@ def test_the_video_is_counted_exported_and_erased(
 def test_deleting_a_photo_of_the_story_removes_its_video(
     alice, rendered, django_capture_on_commit_callbacks
 ):
-    from photos import services as photo_services
-    from photos.models import Photo
-
     name = rendered.file.name
     photo = rendered.suggestion.photos.first()
     with django_capture_on_commit_callbacks(execute=True):
@@ -206,3 +206,40 @@ def test_revoking_cloud_processing_removes_the_videos(
         consent.revoke(alice, "cloud_processing")
     assert not StoryVideo.objects.exists()
     assert not default_storage.exists(name)
+
+
+def test_the_api_offers_the_story_and_its_video_to_the_owner_only(
+    alice,
+    bob,
+    grant,
+    api_client_for,
+    make_suggestion,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    monkeypatch.setattr(stories, "VIDEO_SIZE", (160, 96))
+    monkeypatch.setattr(stories, "VIDEO_FPS", 4)
+    grant(alice, "cloud_processing")
+    suggestion = make_suggestion(alice)
+    api, other = api_client_for(alice), api_client_for(bob)
+    base = f"/api/v1/suggestions/{suggestion.pk}"
+
+    data = api.get(f"{base}/story/").json()
+    assert len(data["photos"]) == 2
+    # Signed links: an app has no session cookie, and they work without one.
+    assert "/library/media/" in data["photos"][0]["src"]
+    assert Client().get(data["photos"][0]["src"]).status_code == 200
+
+    assert api.get(f"{base}/video/").json()["status"] == "none"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"{base}/video/")
+    assert response.status_code == 202
+    state = api.get(f"{base}/video/").json()
+    assert state["status"] == "done" and state["frames"] == story.frame_count(2, 4)
+    assert state["url"].endswith(f"{base}/video/file/")
+    response = api.get(f"{base}/video/file/")
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+
+    for path in ("story/", "video/", "video/file/"):
+        assert other.get(f"{base}/{path}").status_code == 404
+    assert other.post(f"{base}/video/").status_code == 404
