@@ -255,6 +255,38 @@ class MemoryControlViewSet(
         code = status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED
         return Response(result, status=code)
 
+    @extend_schema(
+        responses={
+            200: MemoryControlSerializer(many=True),
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page"),
+        },
+        description="The user's memories settings.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            200: MemoryControlSerializer,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such setting of yours"),
+        }
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            204: None,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such setting of yours"),
+        },
+        description="Remove a setting: the next generation may propose what it kept out.",
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
         controls.remove(instance)
 

@@ -360,3 +360,19 @@ def test_the_ranked_feed_takes_the_same_number_of_queries_for_more_suggestions(
     many, shown_many = count()
     assert (shown_few, shown_many) == (1, 5)
     assert many == few
+
+
+def test_the_memories_settings_api_keeps_the_contract(alice, api_token_for):
+    from photos.models import Person
+    from tests.contract import check_contract
+
+    Person.objects.create(owner=alice, name="Ada", pack="test-pack")
+    controls.add(alice, Control.HIDE_PLACE, city="Lisbon", country_code="PT")
+    headers = {"Authorization": f"Token {api_token_for(alice)}"}
+    checked = check_contract(r"^/api/v1/memory-controls/", headers, max_examples=15)
+    assert set(checked) >= {
+        "GET /api/v1/memory-controls/",
+        "POST /api/v1/memory-controls/",
+        "GET /api/v1/memory-controls/{id}/",
+        "DELETE /api/v1/memory-controls/{id}/",
+    }
