@@ -186,6 +186,7 @@ def run(args, photos_dir, time_machine):
         t0 = time.perf_counter()
         services._geocoder(0)
         services._geocoder(services.TOWN_POPULATION)
+        services._geocoder(services.CITY_POPULATION)
         geocoder_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         ctx = services.build_context(user)

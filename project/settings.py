@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "suggestions.models.Kind",
+        "MemoryControlKindEnum": "suggestions.models.Control",
         "ScopeEnum": "privacy.models.Scope",
     },
 }

@@ -11,16 +11,22 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from privacy import consent
+from privacy.models import Scope
 from project.api import ErrorSerializer  # the one {detail, code} component
-from suggestions import services, tasks
-from suggestions.fetchers import get_suggestion_for_user
-from suggestions.models import Kind, Suggestion, SuggestionPhoto
+from suggestions import controls, services, stories, tasks
+from suggestions.fetchers import get_memory_control_for_user, get_suggestion_for_user
+from suggestions.models import Kind, MemoryControl, StoryVideo, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
     GenerateQueuedSerializer,
     GenerateSerializer,
+    MemoryControlCreateSerializer,
+    MemoryControlResultSerializer,
+    MemoryControlSerializer,
     SuggestionFilterSerializer,
     SuggestionSerializer,
 )
+from suggestions.story_views import video_file_response, video_state
 from suggestions.views import image_response
 
 ERRORS = {401: OpenApiResponse(ErrorSerializer, description="Not authenticated")}
@@ -136,10 +142,156 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             status=status.HTTP_202_ACCEPTED,
         )
 
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="The story: title, subtitle, timings, and for each photo a signed "
+        "preview URL, its size, its face boxes and the pan and zoom (start and end crops "
+        "in photo pixels) for landscape and portrait screens.",
+    )
+    @action(detail=True, methods=["get"])
+    def story(self, request, pk=None):
+        return Response(stories.slides(self.get_object(), request, signed=True))
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="GET: the story video's state `{status, progress, frames, url}`; "
+        "POST: render it as an MP4 in the background (202; 409 without cloud processing).",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def video(self, request, pk=None):
+        suggestion = self.get_object()
+        if request.method == "GET":
+            return Response(
+                self._video_state(StoryVideo.objects.filter(suggestion=suggestion).first())
+            )
+        if not consent.allows(request.user, Scope.CLOUD_PROCESSING):
+            return Response(
+                {"detail": "Cloud processing is off, so no video can be rendered.",
+                 "code": "consent_required"},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        return Response(
+            self._video_state(stories.request_video(suggestion)), status=status.HTTP_202_ACCEPTED
+        )
+
+    def _video_state(self, video):
+        state = video_state(video)
+        if state["url"]:  # the API's own file URL (token authentication), not the page's
+            state["url"] = self.request.build_absolute_uri(f"{self.request.path.rstrip('/')}/file/")
+        return state
+
+    @extend_schema(
+        responses={
+            (200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, description="MP4"),
+            **ERRORS,
+            **NOT_FOUND,
+        },
+        description="The story video (H.264 MP4), once rendered.",
+    )
+    @action(detail=True, methods=["get"], url_path="video/file")
+    def video_file(self, request, pk=None):
+        return video_file_response(request, self.get_object())
+
     def _fresh(self, suggestion):
         return self.get_queryset().get(pk=suggestion.pk)
 
 
+class MemoryControlViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Memories settings: applied when suggestions are generated (docs/suggestions.md)."""
+
+    serializer_class = MemoryControlSerializer
+    pagination_class = SuggestionPagination
+    queryset = MemoryControl.objects.none()  # for the schema; see get_queryset
+
+    def get_queryset(self):
+        # select_related: each row's description names its person without a query each.
+        return MemoryControl.objects.filter(owner=self.request.user).select_related("person")
+
+    def get_object(self):
+        control = get_memory_control_for_user(
+            self.request.user, self.kwargs.get("pk"), self.get_queryset()
+        )
+        self.check_object_permissions(self.request, control)
+        return control
+
+    @extend_schema(
+        request=MemoryControlCreateSerializer,
+        responses={200: MemoryControlResultSerializer, 201: MemoryControlResultSerializer}
+        | BAD
+        | ERRORS,
+        description="Add a setting. It removes the unsaved suggestions that break it: "
+        "`dry_run: true` lists them (200) without saving anything; otherwise the setting is "
+        "saved and they are removed (201).",
+    )
+    def create(self, request):
+        body = MemoryControlCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        fields = {
+            "kind": data["kind"],
+            "person_id": data.get("person_id"),
+            "start": data.get("start"),
+            "end": data.get("end"),
+            "city": data.get("city") or "",
+            "country_code": data.get("country_code") or "",
+        }
+        # Bad input is a DjangoValidationError: project/api.py makes it a 400 {detail}.
+        unsaved = controls.validate(request.user, **fields)
+        doomed = controls.preview(request.user, unsaved)
+        control = None if data["dry_run"] else controls.add(request.user, **fields)
+        result = {
+            "control": MemoryControlSerializer(control).data if control else None,
+            "dry_run": data["dry_run"],
+            "withdrawn_count": len(doomed),
+            "withdrawn": [{"id": s.pk, "kind": s.kind, "title": s.title} for s in doomed],
+        }
+        code = status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED
+        return Response(result, status=code)
+
+    @extend_schema(
+        responses={
+            200: MemoryControlSerializer(many=True),
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page"),
+        },
+        description="The user's memories settings.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            200: MemoryControlSerializer,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such setting of yours"),
+        }
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            204: None,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such setting of yours"),
+        },
+        description="Remove a setting: the next generation may propose what it kept out.",
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        controls.remove(instance)
+
+
 router = SimpleRouter()
 router.register("suggestions", SuggestionViewSet, basename="api-suggestion")
+router.register("memory-controls", MemoryControlViewSet, basename="api-memory-control")
 urlpatterns = router.urls

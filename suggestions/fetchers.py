@@ -5,7 +5,7 @@ that is not one (project.lookups). The owner filter is applied on top of `querys
 """
 
 from project.lookups import get_or_404
-from suggestions.models import Album, Suggestion
+from suggestions.models import Album, MemoryControl, Suggestion
 
 
 def get_suggestion_for_user(user, pk, queryset=None) -> Suggestion:
@@ -16,3 +16,8 @@ def get_suggestion_for_user(user, pk, queryset=None) -> Suggestion:
 def get_album_for_user(user, pk, queryset=None) -> Album:
     queryset = Album.objects.all() if queryset is None else queryset
     return get_or_404(queryset.filter(owner=user), pk, "album")
+
+
+def get_memory_control_for_user(user, pk, queryset=None) -> MemoryControl:
+    queryset = MemoryControl.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "memories setting")

@@ -12,6 +12,9 @@ class Kind(models.TextChoices):
     EVENT = "event", "Event"
     EFFECT = "effect", "Photo effect"
     THEME_ALBUM = "theme_album", "Theme album"
+    TOGETHER = "together", "Together"
+    OVER_THE_YEARS = "over_the_years", "Over the years"
+    YEAR_IN_REVIEW = "year_in_review", "Year in review"
 
 
 class State(models.TextChoices):
@@ -52,6 +55,8 @@ class Suggestion(models.Model):
         "photos.Photo", through="SuggestionPhoto", related_name="suggestions"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # First opened by its owner: the feed puts the newest unseen ones first.
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -102,3 +107,77 @@ class Album(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Control(models.TextChoices):
+    LESS_OF_PERSON = "less_person", "Show less of a person"
+    NEVER_PERSON = "never_person", "Never show a person"
+    HIDE_DATES = "hide_dates", "Hide a date range"
+    HIDE_PLACE = "hide_place", "Hide a place"
+
+
+class MemoryControl(models.Model):
+    """A rule the user set before generation: memories never show (or show less of) a
+    person, a date range or a place. Applied when suggestions are generated; setting one
+    withdraws the unsaved suggestions that break it (suggestions/controls.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_controls"
+    )
+    kind = models.CharField(max_length=16, choices=Control.choices)
+    person = models.ForeignKey(
+        "photos.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    # A place as the feed names it (the city and its country code, from the geocoder).
+    city = models.CharField(max_length=200, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "start", "city", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.kind in (Control.LESS_OF_PERSON, Control.NEVER_PERSON):
+            return self.person.name if self.person else "(a deleted person)"
+        if self.kind == Control.HIDE_DATES:
+            return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"
+        return f"{self.city} ({self.country_code})" if self.country_code else self.city
+
+
+class VideoStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RENDERING = "rendering", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def video_path(video, filename):
+    return f"u{video.owner_id}/suggestions/videos/{filename}"
+
+
+class StoryVideo(models.Model):
+    """ "Download as video": a suggestion's story rendered as an MP4 in a background job.
+    Personal data: counted, exported and erased with the suggestions; its file goes when
+    the row does (suggestions/video.py)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_videos"
+    )
+    suggestion = models.OneToOneField(Suggestion, on_delete=models.CASCADE, related_name="video")
+    status = models.CharField(
+        max_length=10, choices=VideoStatus.choices, default=VideoStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    file = models.FileField(upload_to=video_path, blank=True, max_length=255)
+    frames = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"video of suggestion {self.suggestion_id} ({self.status})"

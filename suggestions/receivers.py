@@ -2,22 +2,33 @@
 SuggestionsConfig.ready()), so that neither of them imports suggestions."""
 
 from django.db import transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from photos.signals import analysis_drained, person_forgetting, photos_deleting, photos_trashed
 from privacy.signals import consent_revoked
-from suggestions import services, tasks
+from suggestions import services, stories, tasks
+from suggestions.models import StoryVideo
 
 
 @receiver(consent_revoked, dispatch_uid="suggestions.withdraw")
 def withdraw(sender, user, scope, **kwargs):
     """What used the revoked scope goes now, inside the revocation's transaction."""
     services.withdraw_for_scope(user, scope)
+    stories.withdraw_videos(user, scope)
 
 
 @receiver(photos_deleting, dispatch_uid="suggestions.forget_renders")
 def forget_renders(sender, user, photo_ids, **kwargs):
     services.forget_renders_of(user, photo_ids)
+    stories.forget_videos_of(user, photo_ids)
+
+
+@receiver(post_delete, sender=StoryVideo, dispatch_uid="suggestions.video_file")
+def delete_video_file(sender, instance, **kwargs):
+    """However the row goes (the video erased, its suggestion dismissed, withdrawn or
+    erased), its MP4 goes after the commit."""
+    stories.delete_file_of(instance)
 
 
 @receiver(person_forgetting, dispatch_uid="suggestions.forget_person")

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 WIDTH, PHOTO_HEIGHT, CAPTION_HEIGHT, PADDING, GAP = 1200, 800, 96, 16, 8
 BACKGROUND = (24, 26, 32)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-EFFECT_MAX_SIDE = 1600
+EFFECT_MAX_SIDE = 2048  # effects keep the source's size up to this long side
 MIN_CAPTION_SIZE = 18
 
 
@@ -27,11 +27,11 @@ def font(size: int, bold: bool = True):
     return ImageFont.load_default(size=size)
 
 
-def open_upright(photo, max_side: int) -> tuple[Image.Image, float]:
-    """The photo decoded upright (preview when there is one, for speed), at most `max_side`
-    pixels, and the factor from the photo's upright pixel coordinates (the face boxes') to
-    this image."""
-    field = photo.preview if photo.preview else photo.original
+def open_upright(photo, max_side: int, *, original: bool = False) -> tuple[Image.Image, float]:
+    """The photo decoded upright (preview when there is one, for speed, unless `original`),
+    at most `max_side` pixels, and the factor from the photo's upright pixel coordinates
+    (the face boxes') to this image."""
+    field = photo.preview if photo.preview and not original else photo.original
     with field.open("rb") as fh:
         im = Image.open(fh)
         im.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
@@ -134,6 +134,11 @@ def _caption(canvas: Image.Image, text: str) -> None:
 
 
 def render_effect(photo, name: str, faces) -> bytes:
-    im, scale = open_upright(photo, max_side=EFFECT_MAX_SIDE)
+    # From the original: an effect is a new photo at the source's size (up to 2048 px),
+    # not an enlarged preview.
+    try:
+        im, scale = open_upright(photo, max_side=EFFECT_MAX_SIDE, original=True)
+    except OSError:  # a format only the preview step could decode
+        im, scale = open_upright(photo, max_side=EFFECT_MAX_SIDE)
     scaled = [tuple(v * scale for v in box) for box in faces]
     return to_jpeg(effects.apply(name, im, scaled), quality=90)

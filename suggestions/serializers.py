@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from suggestions.models import Kind, Suggestion
+from suggestions.models import Kind, MemoryControl, Suggestion
 
 EXPLANATION_FIELDS = ("reason", "photo_count", "people", "places", "dates")
 
@@ -73,3 +73,51 @@ class GenerateSerializer(serializers.Serializer):
 class GenerateQueuedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["queued"])
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices))
+
+
+class MemoryControlSerializer(serializers.ModelSerializer):
+    """A memories setting. `person` for less_person/never_person, `start` and `end` for
+    hide_dates, `city` (and optionally `country_code`) for hide_place."""
+
+    person = serializers.IntegerField(source="person_id", allow_null=True, required=False)
+    description = serializers.CharField(source="describe", read_only=True)
+
+    class Meta:
+        model = MemoryControl
+        fields = [
+            "id",
+            "kind",
+            "person",
+            "start",
+            "end",
+            "city",
+            "country_code",
+            "description",
+            "created_at",
+        ]
+        read_only_fields = ["id", "description", "created_at"]
+        extra_kwargs = {"city": {"max_length": 200}, "country_code": {"max_length": 2}}
+
+
+class MemoryControlCreateSerializer(MemoryControlSerializer):
+    dry_run = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text="Only say which unsaved suggestions the setting would remove.",
+    )
+
+    class Meta(MemoryControlSerializer.Meta):
+        fields = [*MemoryControlSerializer.Meta.fields, "dry_run"]
+
+
+class WithdrawnSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField()
+
+
+class MemoryControlResultSerializer(serializers.Serializer):
+    control = MemoryControlSerializer(allow_null=True)
+    dry_run = serializers.BooleanField()
+    withdrawn_count = serializers.IntegerField()
+    withdrawn = WithdrawnSerializer(many=True)

@@ -2,7 +2,9 @@
 album, dismiss, and withdraw what depended on a revoked scope."""
 
 import logging
+import re
 from datetime import UTC, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -10,15 +12,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from photos.lib import places
 from photos.models import Face, Person, Photo, PhotoTheme
 from privacy import consent
 from privacy.files import delete_files_on_commit
 from privacy.models import Scope
-from suggestions import render
+from suggestions import controls, render
 from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
 from suggestions.lib.effects import EFFECTS
+from suggestions.lib.geodesy import haversine_km, infer_home_from_habits
 from suggestions.models import Album, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
@@ -130,19 +132,71 @@ def eligible_photos(user, *, now, allow_older: bool):
     return qs
 
 
-def _local(taken_at, offset):
+def local_time(taken_at, offset):
+    """Wall-clock time where the photo was taken (naive)."""
     if offset is not None:
         return (taken_at.astimezone(UTC) + timedelta(minutes=offset)).replace(tzinfo=None)
     return timezone.localtime(taken_at).replace(tzinfo=None)
 
 
-def place_names(points: dict[int, tuple[float, float]]) -> dict[int, tuple[str, str, str]]:
-    """Photo id -> (city, country, country code) from the offline reverse geocoder: the
-    same rule as the viewer's place names (photos.lib.places)."""
-    return {
-        pk: (place.city, place.country, place.country_code)
-        for pk, place in places.place_names(points).items()
-    }
+DISTRICT = re.compile(r"\s+\d{1,2}$")  # "Lyon 03", "Paris 11"
+TOWN_POPULATION = 15_000  # prefer a town's name over a village's or a district's
+TOWN_RADIUS_KM = 20
+# A city's name over its districts' ("Berlin", not "Mitte"; "Lisbon", not "Arroios"): the
+# geocoder lists districts of big cities as places of their own, so a point within
+# CITY_RADIUS_KM x (population / CITY_POPULATION) ** 0.25 of a city this big is named
+# after the city (Berlin, 3.4 M: 23 km; Lyon, 0.5 M: 14 km; Potsdam stays Potsdam).
+CITY_POPULATION = 250_000
+CITY_RADIUS_KM = 12
+
+
+@lru_cache(maxsize=3)
+def _geocoder(min_population: int):
+    """reverse_geocode rebuilds its k-d tree of cities on every search(); keep one per
+    worker process instead."""
+    import reverse_geocode
+
+    return reverse_geocode.GeocodeData(min_population)
+
+
+def _city_radius_km(population: int) -> float:
+    return CITY_RADIUS_KM * (max(population, CITY_POPULATION) / CITY_POPULATION) ** 0.25
+
+
+def place_names(
+    points: dict[int, tuple[float, float]], regions: dict[int, str] | None = None
+) -> dict[int, tuple[str, str, str]]:
+    """Photo id -> (city, country, country code) from the offline reverse geocoder, at the
+    level a person names places: the big city around the point (see CITY_POPULATION), else
+    the nearest town within TOWN_RADIUS_KM, else the nearest place of any size. The
+    region (state) of each photo goes into `regions` when given."""
+    if not points:
+        return {}
+    # About a kilometre: plenty for a town's name, and far fewer points to look up.
+    rounded = {pk: (round(lat, 2), round(lon, 2)) for pk, (lat, lon) in points.items()}
+    unique = sorted(set(rounded.values()))
+    nearest = _geocoder(0).query(unique)
+    towns = _geocoder(TOWN_POPULATION).query(unique)
+    cities = _geocoder(CITY_POPULATION).query(unique)
+    found = {}
+    for point, near, town, city in zip(unique, nearest, towns, cities, strict=True):
+        distance = haversine_km(point, (city["latitude"], city["longitude"]))
+        if distance <= _city_radius_km(city.get("population") or 0):
+            found[point] = city
+        elif haversine_km(point, (town["latitude"], town["longitude"])) <= TOWN_RADIUS_KM:
+            found[point] = town
+        else:
+            found[point] = near
+    names = {}
+    for pk, point in rounded.items():
+        hit = found[point]
+        if hit.get("city"):
+            # "Lyon 03", "Paris 11": districts are named after their city.
+            city = DISTRICT.sub("", hit["city"])
+            names[pk] = (city, hit.get("country", ""), hit.get("country_code", ""))
+            if regions is not None and hit.get("state"):
+                regions[pk] = hit["state"]
+    return names
 
 
 def build_context(user, *, now=None) -> Context:
@@ -168,7 +222,7 @@ def build_context(user, *, now=None) -> Context:
             PhotoInfo(
                 id=pk,
                 taken_at=taken_at,
-                local=_local(taken_at, offset),
+                local=local_time(taken_at, offset),
                 latitude=lat,
                 longitude=lon,
                 quality=quality,
@@ -200,6 +254,17 @@ def build_context(user, *, now=None) -> Context:
         owner=user, photo__in=qs.values("id")
     ).values_list("photo_id", "theme"):
         themes.setdefault(photo_id, []).append(theme)
+    regions: dict[int, str] = {}
+    places = place_names(points, regions)
+    # Home from every located photo, before the controls take any away: hiding a place or
+    # a week must not move home.
+    home = infer_home_from_habits([(p.local, p.latitude, p.longitude) for p in photos if p.located])
+    rules = controls.load(user)
+    hidden = controls.hidden_photo_ids(user, rules, photos, places)
+    if hidden:
+        photos = [p for p in photos if p.id not in hidden]
+    for person_id in rules.never_people:
+        people.pop(person_id, None)
     return Context(
         user=user,
         now=now,
@@ -208,7 +273,10 @@ def build_context(user, *, now=None) -> Context:
         faces=faces,
         people=people,
         themes=themes,
-        places=place_names(points),
+        places=places,
+        regions=regions,
+        home=home,
+        less_people=rules.less_people,
         allow_faces=allow_faces,
         allow_older=allow_older,
         window_start=timezone.localdate(cutoff) + timedelta(days=1),
@@ -291,7 +359,7 @@ def _render(ctx: Context, proposal: Proposal):
         return None, None, False
     if proposal.effect:
         photo, faces = items[0]
-        if EFFECTS[proposal.effect][2] and not faces:
+        if EFFECTS[proposal.effect].needs_faces and not faces:
             return None, None, False  # a portrait whose faces may no longer be used
         return render.render_effect(photo, proposal.effect, faces), None, bool(faces)
     data, placed = render.render_collage(items, proposal.style, proposal.caption)

@@ -14,6 +14,9 @@ KIND_MODULES = (
     "event",
     "effect",
     "theme_album",
+    "together",
+    "over_the_years",
+    "year_in_review",
 )
 
 for _module in KIND_MODULES:

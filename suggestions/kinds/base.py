@@ -13,6 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from suggestions.lib import habits
+from suggestions.lib.events import bursts
+from suggestions.lib.geodesy import haversine_km
+from suggestions.lib.trips import detect_trips
+
 Box = tuple[float, float, float, float]
 
 
@@ -81,6 +86,9 @@ class Context:
         allow_faces: bool,
         allow_older: bool,
         window_start: date | None = None,
+        regions: dict[int, str] | None = None,
+        home: tuple[float, float] | None = None,
+        less_people: set[int] | None = None,
     ):
         self.user = user
         self.now = now
@@ -91,6 +99,14 @@ class Context:
         self.people = people  # named, visible people only
         self.themes = themes
         self.places = places  # photo id -> (city, country, country code)
+        self.regions = regions or {}  # photo id -> region (state), where the geocoder has one
+        # Where the user lives (lib/geodesy.infer_home_from_habits) and what it is called:
+        # never a destination, a place album or a title word.
+        self.home = home
+        self.home_place = self._place_of_home()
+        # People the user asked to see less of: no memory is centred on them.
+        self.less_people = less_people or set()
+        self._moments = None
         self.allow_faces = allow_faces
         self.allow_older = allow_older
         # Without `older_photos`, the first local day whose photos are all visible; a
@@ -100,6 +116,46 @@ class Context:
 
     def sees_whole_period(self, start: date) -> bool:
         return self.window_start is None or start >= self.window_start
+
+    # --- home, and places named as a person names them ------------------------------------
+    HOME_KM = 25.0  # a photo this close to home was taken at home (or in its town)
+
+    def _place_of_home(self) -> tuple[str, str, str] | None:
+        if self.home is None:
+            return None
+        near = [
+            self.places[p.id]
+            for p in self.photos
+            if p.located and p.id in self.places and self.km_from_home(p) <= self.HOME_KM
+        ]
+        return Counter(near).most_common(1)[0][0] if near else None
+
+    def km_from_home(self, photo: PhotoInfo) -> float:
+        if self.home is None or not photo.located:
+            return float("inf")
+        return haversine_km((photo.latitude, photo.longitude), self.home)
+
+    def at_home(self, photo_id: int) -> bool:
+        """Taken in the user's home town: near home, or named like it."""
+        photo = self.by_id.get(photo_id)
+        if photo is None:
+            return False
+        if photo.located and self.km_from_home(photo) <= self.HOME_KM:
+            return True
+        place = self.places.get(photo_id)
+        return place is not None and self.home_place is not None and place == self.home_place
+
+    def away_places(self, photo_ids: Iterable[int]) -> Counter:
+        """(city, country, code) by number of photos, leaving home out."""
+        return Counter(
+            self.places[pk] for pk in photo_ids if pk in self.places and not self.at_home(pk)
+        )
+
+    def name_place(self, place: tuple[str, str, str]) -> str:
+        """The city, with its country when it is not the home country."""
+        city, country, code = place
+        home_code = self.home_place[2] if self.home_place else None
+        return city if code == home_code or not country else f"{city}, {country}"
 
     # --- helpers shared by the kinds ---------------------------------------------------
     def best(self, photo_ids: Iterable[int], limit: int | None = None) -> list[int]:
@@ -139,14 +195,32 @@ class Context:
         return [city for city, _ in counts.most_common(limit)]
 
     def place_label(self, photo_ids: Iterable[int], limit: int = 2) -> str:
-        """ "Rome, Italy" or "Rome & Florence, Italy" or "Rome, Italy & Nice, France"."""
-        counts = Counter(self.places[pk] for pk in photo_ids if pk in self.places)
-        top = [place for place, _ in counts.most_common(limit)]
-        if not top:
+        """Where photos were taken, home left out: "Rome, Italy" (abroad), "Hamburg" (in
+        the home country), "Rome & Florence, Italy", "Rome, Italy & Nice, France"; with
+        more than `limit` cities of which none dominates, their region ("Tuscany, Italy")
+        when they share one. Empty when they were all taken at home."""
+        ids = list(photo_ids)
+        counts = self.away_places(ids)
+        if not counts:
             return ""
-        if len({country for _, country, _ in top}) == 1:
-            return f"{' & '.join(city for city, _, _ in top)}, {top[0][1]}"
-        return " & ".join(f"{city}, {country}" for city, country, _ in top)
+        ranked = counts.most_common()
+        total = sum(counts.values())
+        if len(ranked) > limit and ranked[0][1] * 2 < total:
+            regions = Counter(
+                (self.regions[pk], self.places[pk][1], self.places[pk][2])
+                for pk in ids
+                if pk in self.regions and pk in self.places and not self.at_home(pk)
+            )
+            if len(regions) == 1:
+                return self.name_place(next(iter(regions)))
+        top = [place for place, _ in ranked[:limit]]
+        if len(top) > 1 and ranked[0][1] >= 3 * ranked[1][1]:
+            top = top[:1]  # one main city: a day trip nearby does not share the title
+        if len({code for _, _, code in top}) == 1:
+            *_, last = top
+            names = " & ".join(city for city, _, _ in top)
+            return self.name_place((names, last[1], last[2]))
+        return " & ".join(self.name_place(place) for place in top)
 
     def top_themes(self, photo_ids: Iterable[int], limit: int = 2) -> list[str]:
         counts = Counter(theme for pk in photo_ids for theme in self.themes.get(pk, ()))
@@ -155,6 +229,44 @@ class Context:
     def days(self, photo_ids: Iterable[int]) -> tuple[date, date]:
         days = [self.by_id[pk].day for pk in photo_ids]
         return min(days), max(days)
+
+    # --- the user's habits and moments ---------------------------------------------------
+    def event_min_photos(self) -> int:
+        return habits.event_min_photos([p.day for p in self.photos])
+
+    def recap_min_photos(self) -> int:
+        by_month: dict[tuple[int, int], list[int]] = {}
+        for p in self.photos:
+            by_month.setdefault((p.day.year, p.day.month), []).append(p.id)
+        return habits.recap_min_photos([len(self.good(ids)) for ids in by_month.values()])
+
+    GOOD_QUALITY = 0.3  # below this a photo is blurred or dark (photos/lib quality score)
+
+    def good(self, photo_ids: Iterable[int]) -> list[int]:
+        """Distinct (one per near-duplicate group), not-bad photos, best first."""
+        return [
+            pk
+            for pk in self.best(photo_ids)
+            if self.by_id[pk].quality is None or self.by_id[pk].quality >= self.GOOD_QUALITY
+        ]
+
+    def moments(self) -> list[tuple[str, list[int]]]:
+        """Trips and events as (kind, photo ids), computed once per run: a recap keeps
+        their photos off its cover and the year in review names the trips."""
+        if self._moments is None:
+            found = []
+            if self.home is not None:
+                rows = [(p.id, p.day, p.latitude, p.longitude) for p in self.photos]
+                found += [("trip", t.photo_ids) for t in detect_trips(rows, self.home)]
+            found += [
+                ("event", ids)
+                for ids in bursts(
+                    [(p.id, p.taken_at) for p in self.photos],
+                    min_photos=self.event_min_photos(),
+                )
+            ]
+            self._moments = found
+        return self._moments
 
 
 class SuggestionKind:

@@ -20,7 +20,7 @@ class Birthday(SuggestionKind):
             celebrated.append(("me", "Your", ctx.user.birthday, None))
         if ctx.allow_faces:
             for person in ctx.people.values():
-                if person.birthday:
+                if person.birthday and person.id not in ctx.less_people:
                     celebrated.append(
                         (f"p{person.id}", f"{person.name}'s", person.birthday, person.id)
                     )
@@ -30,6 +30,8 @@ class Birthday(SuggestionKind):
                 candidates = ctx.photos
             else:
                 candidates = [p for p in ctx.photos if person_id in ctx.person_ids_in(p.id)]
+            # Nothing from before they were born (an old photo of the place, a wrong date).
+            candidates = [p for p in candidates if p.day >= birthday]
             for year in range(ctx.today.year, first_year - 1, -1):
                 date = same_day_in(year, birthday.month, birthday.day)
                 if date > ctx.today:
@@ -47,6 +49,8 @@ class Birthday(SuggestionKind):
                 earlier_years = sorted({ctx.by_id[pk].day.year for pk in earlier})
                 title = f"{whose} birthday, {format_day(date)}"
                 first, last = ctx.days(around)
+                # The card's dates include the day its title names.
+                first, last = min(first, date), max(last, date)
                 of = f"of {whose[:-2]} " if person_id else ""
                 reason = f"Photos {of}taken around the birthday"
                 if earlier_years:

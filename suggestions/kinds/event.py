@@ -1,5 +1,6 @@
-"""Events: bursts of many photos within a few hours (a party, a wedding), titled from
-their themes, people and place."""
+"""Events: bursts of photos within a few hours (a party, a wedding), clearly denser than
+the user's usual rate (Context.event_min_photos), titled from their themes, people and
+place; at home, "at home" and never home's name."""
 
 from datetime import timedelta
 
@@ -16,7 +17,6 @@ def theme_titles():
 class Event(SuggestionKind):
     name = "event"
     max_events = 10  # the newest bursts only
-    min_photos = 8
     max_gap = timedelta(hours=2)
     max_span = timedelta(hours=12)
     limit = 12
@@ -24,7 +24,10 @@ class Event(SuggestionKind):
     def propose(self, ctx):
         times = [(p.id, p.taken_at) for p in ctx.photos]
         runs = bursts(
-            times, max_gap=self.max_gap, max_span=self.max_span, min_photos=self.min_photos
+            times,
+            max_gap=self.max_gap,
+            max_span=self.max_span,
+            min_photos=ctx.event_min_photos(),
         )
         labels = theme_titles()
         # Only bursts that are over (the key is their start, so a burst still growing would
@@ -33,12 +36,15 @@ class Event(SuggestionKind):
         for ids in list(reversed(over))[: self.max_events]:
             start = ctx.by_id[ids[0]]
             themes = [labels.get(theme, theme) for theme in ctx.top_themes(ids, 1)]
-            people = ctx.top_people(ids, 2)
+            people = _named(ctx, ids)
             place = ctx.place_label(ids, limit=1)
+            home = sum(ctx.at_home(pk) for pk in ids) * 2 > len(ids)
             title = themes[0] if themes else _part_of_day(start.local.hour)
             if people:
                 title += f" with {' and '.join(people)}"
-            if place:
+            if home:
+                title += " at home"
+            elif place:
                 title += f" in {place.split(',')[0]}"
             first, last = ctx.days(ids)
             best = ctx.best(ids, self.limit)
@@ -60,6 +66,14 @@ class Event(SuggestionKind):
                     "dates": [start.local.isoformat(timespec="minutes")],
                 },
             )
+
+
+def _named(ctx, ids):
+    """Up to two people to name in the title, not those the user sees less of."""
+    counts = ctx.people_counts(ids)
+    return [ctx.people[pid].name for pid, _ in counts.most_common() if pid not in ctx.less_people][
+        :2
+    ]
 
 
 def _part_of_day(hour: int) -> str:

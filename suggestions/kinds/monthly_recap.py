@@ -1,5 +1,7 @@
-"""Monthly recaps: for each past month with enough photos, its best photos, the people seen
-most and the places visited."""
+"""Monthly recaps: for each past month with enough good distinct photos for this user
+(Context.recap_min_photos), its best photos, the people seen most and the places visited.
+A trip or an event of the month has its own card: the recap takes at most half of its
+photos from them and none for its cover when it has others."""
 
 from collections import defaultdict
 from datetime import date
@@ -11,7 +13,6 @@ from suggestions.lib.layout import HERO
 @register
 class MonthlyRecap(SuggestionKind):
     name = "monthly_recap"
-    min_photos = 8
     best_count = 12
 
     def propose(self, ctx):
@@ -21,10 +22,24 @@ class MonthlyRecap(SuggestionKind):
             month = (photo.day.year, photo.day.month)
             if month < this_month:
                 by_month[month].append(photo.id)
+        min_photos = ctx.recap_min_photos()
+        in_moments = {pk for _, ids in ctx.moments() for pk in ids}
         for (year, month), ids in sorted(by_month.items(), reverse=True):
-            if len(ids) < self.min_photos or not ctx.sees_whole_period(date(year, month, 1)):
+            good = ctx.good(ids)
+            if len(good) < min_photos or not ctx.sees_whole_period(date(year, month, 1)):
                 continue
-            best = ctx.best(ids, self.best_count)
+            outside = [pk for pk in good if pk not in in_moments]
+            if not outside:
+                continue  # the month is one trip or event, which has its own card
+            inside = [pk for pk in good if pk in in_moments]
+            # As many from the month's trips and events as from the rest, at most: the
+            # recap is the month, not a second card of its trip.
+            best = outside[: self.best_count]
+            best += inside[: max(0, min(len(outside), self.best_count - len(best)))]
+            if len(best) < min_photos:
+                best = good[: max(min_photos, len(best))]
+            best = sorted(best, key=good.index)
+            cover = [pk for pk in best if pk not in in_moments] or best
             people = ctx.top_people(ids)
             places = ctx.top_places(ids)
             first, last = ctx.days(ids)
@@ -36,9 +51,9 @@ class MonthlyRecap(SuggestionKind):
                 period_start=date(year, month, 1),
                 period_end=last.replace(day=_last_day(year, month)),
                 uses_faces=bool(people),
-                caption=f"{title} · {len(ids)} photos",
+                caption=title,
                 style=HERO,
-                cover_ids=best[:6],
+                cover_ids=cover[:6],
                 explanation={
                     "reason": f"Your month in {len(ids)} photos: the best of them, "
                     "one per series of similar shots.",

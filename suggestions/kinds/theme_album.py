@@ -1,4 +1,5 @@
-"""Theme albums: photos sorted by theme (from the analysis), by person and by place."""
+"""Theme albums: photos sorted by theme (from the analysis), by person and by place; home
+is never a place album, nor is a person the user sees less of."""
 
 from collections import defaultdict
 
@@ -20,15 +21,18 @@ class ThemeAlbum(SuggestionKind):
                 by_theme[theme].append(photo.id)
             for person_id in ctx.person_ids_in(photo.id):
                 by_person[person_id].append(photo.id)
-            if photo.id in ctx.places:
+            if photo.id in ctx.places and not ctx.at_home(photo.id):
                 by_place[ctx.places[photo.id]].append(photo.id)
         for theme, ids in sorted(by_theme.items()):
             yield from self._album(ctx, f"theme:{theme}", labels.get(theme, theme), ids, "theme")
         for person_id, ids in sorted(by_person.items()):
+            if person_id in ctx.less_people:
+                continue
             name = ctx.people[person_id].name
             yield from self._album(ctx, f"person:{person_id}", name, ids, "person", faces=True)
         for (city, country, code), ids in sorted(by_place.items()):
-            yield from self._album(ctx, f"place:{code}:{city}", f"{city}, {country}", ids, "place")
+            label = ctx.name_place((city, country, code))
+            yield from self._album(ctx, f"place:{code}:{city}", label, ids, "place")
 
     def _album(self, ctx, key, title, ids, by, faces=False):
         if len(ids) < self.min_photos:

@@ -1,9 +1,11 @@
-"""Trips: runs of days with photos far from home; home is where most photos are taken."""
+"""Trips: runs of days with photos far from home (home: where the user's photos are taken
+on nights and weekdays, see Context.home), named by their main city, or the two main
+cities, or their region."""
 
 from datetime import timedelta
 
 from suggestions.kinds.base import Proposal, SuggestionKind, format_range, register
-from suggestions.lib.geodesy import haversine_km, infer_home
+from suggestions.lib.geodesy import haversine_km
 from suggestions.lib.layout import HERO
 from suggestions.lib.trips import detect_trips
 
@@ -15,8 +17,7 @@ class Trip(SuggestionKind):
     best_count = 12
 
     def propose(self, ctx):
-        located = [(p.latitude, p.longitude) for p in ctx.photos if p.located]
-        home = infer_home(located)
+        home = ctx.home
         if home is None:
             return
         rows = [(p.id, p.day, p.latitude, p.longitude) for p in ctx.photos]

@@ -1,16 +1,16 @@
 from django import template
 
-from suggestions.views import feed_queryset
+from suggestions.views import ranked_feed
 
 register = template.Library()
 
 
 @register.simple_tag
 def recent_suggestions(user, limit=6):
-    """The newest visible suggestions of `user`, for the dashboard (one query)."""
+    """The top of `user`'s ranked feed, for the dashboard (a constant number of queries)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(feed_queryset(user)[:limit])
+    return ranked_feed(user, limit=limit)
 
 
 @register.filter

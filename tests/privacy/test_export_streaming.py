@@ -26,4 +26,3 @@ def test_it_writes_the_same_json_as_the_whole_list():
     assert json.loads(streamed) == json.loads(whole)
     assert "Zoë" in streamed  # not escaped, as dump_json
     assert json.loads(_written(lambda zf: dump_json_array(zf, "data.json", iter([])))) == []
-

@@ -172,8 +172,19 @@ URLS: dict[str, Url] = {
     "suggestions/<int:pk>/image/": owned(pk="suggestion.pk"),
     "suggestions/<int:pk>/save/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
+    "suggestions/<int:pk>/story/": owned(pk="suggestion.pk"),
+    "suggestions/<int:pk>/video/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
+    "suggestions/<int:pk>/video/status/": owned(pk="suggestion.pk"),
+    # No video rendered in this world: the owner gets a 404 too, others the same 404.
+    "suggestions/<int:pk>/video/file/": owned(Try("GET", owner=(404,)), pk="suggestion.pk"),
     "suggestions/albums/": page(),
     "suggestions/albums/<int:pk>/": owned(pk="album.pk"),
+    "suggestions/settings/": page(),
+    # Empty: a 400 with the form's errors, for anyone logged in.
+    "suggestions/settings/add/": Url(PAGE, tries=(Try("POST", owner=(400,)),)),
+    "suggestions/settings/<int:pk>/delete/": owned(
+        Try("POST", owner=(302,)), pk="memory_control.pk"
+    ),
     # privacy: the user-wide verbs act on the visitor's own data only.
     "privacy/": page(),
     "privacy/welcome/": page(),
@@ -276,6 +287,28 @@ URLS: dict[str, Url] = {
     ),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"
+    ),
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/story/$": api_owned(pk="suggestion.pk"),
+    # 202 queued, or 409 when the world's alice has not granted cloud processing.
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/$": api_owned(
+        Try("GET"), Try("POST", owner=(202, 409)), pk="suggestion.pk"
+    ),
+    # No video rendered in this world: a 404 for the owner too.
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/file/$": api_owned(
+        Try("GET", owner=(404,)), pk="suggestion.pk"
+    ),
+    # A dry run saves nothing; for bob, alice's person is none of his: 400.
+    "api/v1/^memory-controls/$": api(
+        GET,
+        Try(
+            "POST",
+            owner=(200,),
+            others=(400,),
+            data={"kind": "never_person", "person": "@person.pk", "dry_run": True},
+        ),
+    ),
+    "api/v1/^memory-controls/(?P<pk>[^/.]+)/$": api_owned(
+        GET, Try("DELETE", owner=(204,)), pk="memory_control.pk"
     ),
 }
 
@@ -468,7 +501,7 @@ def fingerprint(world) -> dict:
     from photos.models import Face, Person, Photo, Tag
     from privacy import consent
     from privacy.models import ConsentEvent, ExportJob
-    from suggestions.models import Album, Suggestion
+    from suggestions.models import Album, MemoryControl, Suggestion
 
     user = world.user
     return {
@@ -489,6 +522,9 @@ def fingerprint(world) -> dict:
             .annotate(n=Count("photos"))
             .values_list("pk", "title", "cover", "n")
             .order_by("pk")
+        ),
+        "memory_controls": list(
+            MemoryControl.objects.filter(owner=user).values_list("pk", flat=True).order_by("pk")
         ),
         "exports": ExportJob.objects.filter(user=user).count(),
         "devices": list(Device.objects.filter(user=user).values_list("pk", "revoked_at")),

@@ -37,7 +37,7 @@ from privacy.models import (
     ProcessingRecord,
     Scope,
 )
-from suggestions.models import Album, Kind, Suggestion, SuggestionPhoto
+from suggestions.models import Album, Kind, MemoryControl, Suggestion, SuggestionPhoto
 from tests.factories import make_photo
 
 
@@ -63,6 +63,7 @@ class World:
     suggestion: object = None
     album: object = None
     user_album: object = None  # photos.Album, made by hand
+    memory_control: object = None
     export: object = None
     erasure: object = None
     device: object = None
@@ -154,6 +155,9 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.album.photos.add(w.photo)
     w.user_album = UserAlbum.objects.create(owner=user, title=f"{marker} user album")
     w.user_album.photos.add(w.photo)
+    w.memory_control = MemoryControl.objects.create(
+        owner=user, kind="hide_place", city=f"{marker} town", country_code="FR"
+    )
 
     w.erasure = ErasureJob.objects.create(
         user=user, kind="photos", status="done", progress=100, counts={"photos": 2}

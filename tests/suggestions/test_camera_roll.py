@@ -92,7 +92,9 @@ def test_it_finds_the_party_and_on_this_day(camera_roll, alice, grant):
     assert len(events) == 1
     party = events[0]
     assert party.title.startswith("Celebrations with")
-    assert "Barack" in party.title and "Joe" in party.title and "Lyon" in party.title
+    assert "Barack" in party.title and "Joe" in party.title
+    # The party was at home (Lyon): "at home", never home's name (issue 15).
+    assert party.title.endswith("at home") and "Lyon" not in party.title
     assert party.period_start == date(2026, 6, 13)
     (day,) = by_kind(alice, Kind.ON_THIS_DAY)
     assert day.title == "On this day, 1 year ago"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from suggestions import render
-from suggestions.lib import effects, layout
+from suggestions.lib import layout
 
 PEOPLE = [
     ("people/groups/biden_and_obama.jpg", [(0.12, 0.16, 0.36, 0.58), (0.60, 0.12, 0.84, 0.52)]),
@@ -101,27 +101,4 @@ def test_it_keeps_long_captions_inside_the_band(monkeypatch, fonts):
         render.font.cache_clear()
 
 
-@pytest.mark.parametrize("name", list(effects.EFFECTS))
-def test_every_effect_changes_the_photo_and_keeps_its_size(photos_dir, name):
-    with Image.open(photos_dir / "people/groups/biden_and_obama.jpg") as im:
-        original = im.convert("RGB")
-    faces = [(135, 106, 405, 383), (676, 79, 946, 344)]
-    out = effects.apply(name, original, faces)
-    assert out.size == original.size and out.mode == "RGB"
-    diff = np.abs(np.asarray(out, float) - np.asarray(original, float)).mean()
-    assert diff > 4, (name, diff)
-
-
-def test_portrait_keeps_the_faces_sharp_and_blurs_the_background(photos_dir):
-    with Image.open(photos_dir / "people/groups/biden_and_obama.jpg") as im:
-        original = im.convert("RGB")
-    face = (676, 79, 946, 344)
-    out = effects.portrait(original, [face])
-    before, after = np.asarray(original, float), np.asarray(out, float)
-    x1, y1, x2, y2 = face
-    inner = (slice(y1 + 40, y2 - 40), slice(x1 + 40, x2 - 40))
-    assert np.abs(after[inner] - before[inner]).mean() < 2  # the face is untouched
-    corner = (slice(0, 60), slice(0, 60))
-    assert np.abs(after[corner] - before[corner]).mean() > 3  # the background is blurred
-    with pytest.raises(ValueError):
-        effects.portrait(original, [])
+# The effects are measured in test_effects.py.
