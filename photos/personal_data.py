@@ -221,7 +221,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                 for m in PersonMerge.objects.filter(owner=user).order_by("id")
             ],
         )
-        dump_json(
+        dump_json_array(
             zf,
             "data/faces.json",
             (
@@ -232,7 +232,6 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                 .iterator(chunk_size=2000)
             ),
         )
-
         dump_json(
             zf,
             "data/user_albums.json",

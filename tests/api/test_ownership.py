@@ -27,6 +27,8 @@ IDS = {
     "/api/v1/albums/": "user_album",
     "/api/v1/suggestions/": "suggestion",
     "/api/v1/privacy/export/": "export",
+    "/api/v1/privacy/erasures/": "erasure",
+    "/api/v1/memory-controls/": "memory_control",
 }
 # Operations anyone may call: sign-up, sign-in, the schema and its docs.
 PUBLIC = {
