@@ -142,6 +142,8 @@ def test_the_story_viewer_plays_pauses_swipes_and_renders_a_video(
     page.keyboard.press(" ")
     expect(story).to_have_attribute("data-paused", "true")
     transform = "() => getComputedStyle(document.querySelector('.story-photo')).transform"
+    # The pause reaches the running animation on the next frames: read after it has.
+    page.wait_for_timeout(300)
     before = page.evaluate(transform)
     page.wait_for_timeout(1200)
     after = page.evaluate(transform)
