@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_init, worker_ready
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 
 from photos import people, trash
 from photos.analysis import queue, runner
@@ -59,7 +59,10 @@ def requeue_interrupted(sender=None, **kwargs):
     except Exception:  # a database not reachable yet must not stop the worker
         log.exception("Could not look for photos left running by a stopped worker")
     finally:
-        connections.close_all()  # not shared with anything forked later
+        # Not shared with anything forked later. Inside a transaction (a test's) closing
+        # would throw away its pending on_commit work, and nothing forks there.
+        if not connection.in_atomic_block:
+            connections.close_all()
 
 
 @shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)

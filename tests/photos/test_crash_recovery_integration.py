@@ -42,13 +42,16 @@ def broker_options(var_dir: Path) -> dict:
 
 
 @pytest.fixture
-def filesystem_worker(private_media, settings, tmp_path):
+def filesystem_worker(private_media, settings, tmp_path, monkeypatch):
     from django.db import connection
 
     if connection.vendor == "sqlite" and not settings.DATABASES["default"]["TEST"].get("NAME"):
         pytest.skip("the worker cannot see an in-memory SQLite test database")
     var_dir = tmp_path / "var"
     options = broker_options(var_dir)
+    # Celery's broker_url prefers the CELERY_BROKER_URL environment variable (Redis or
+    # RabbitMQ under make test-postgres / test-rabbitmq) over the one given here.
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
     sender = Celery("sender", broker="filesystem://")
     sender.conf.broker_transport_options = options
     worker = WorkerProcess(
