@@ -42,16 +42,13 @@ def broker_options(var_dir: Path) -> dict:
 
 
 @pytest.fixture
-def filesystem_worker(private_media, settings, tmp_path, monkeypatch):
+def filesystem_worker(private_media, settings, tmp_path):
     from django.db import connection
 
     if connection.vendor == "sqlite" and not settings.DATABASES["default"]["TEST"].get("NAME"):
         pytest.skip("the worker cannot see an in-memory SQLite test database")
     var_dir = tmp_path / "var"
     options = broker_options(var_dir)
-    # Celery's broker_url prefers the CELERY_BROKER_URL environment variable (Redis or
-    # RabbitMQ under make test-postgres / test-rabbitmq) over the one given here.
-    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
     sender = Celery("sender", broker="filesystem://")
     sender.conf.broker_transport_options = options
     worker = WorkerProcess(
@@ -76,7 +73,12 @@ def test_a_restarted_worker_on_the_filesystem_broker_finishes_the_photo_it_died_
     # A crowd photo: about a hundred faces make the faces step last long enough to hit.
     photo = make_photo(alice, photos_dir / "scenes/selfie.jpg", status=AnalysisStatus.PENDING)
     queue.ensure_steps([photo.pk])
-    filesystem_worker.sender.send_task(queue.ANALYSE_TASK, args=(photo.pk,), queue="ml")
+    # An explicit connection: Celery's broker_url prefers the CELERY_BROKER_URL environment
+    # variable (Redis or RabbitMQ under make test-postgres / test-rabbitmq) over the one
+    # given to the app, and changing the variable would leak into the next tests' app.
+    sender = filesystem_worker.sender
+    with sender.connection_for_write("filesystem://") as conn:
+        sender.send_task(queue.ANALYSE_TASK, args=(photo.pk,), queue="ml", connection=conn)
     running = AnalysisStep.objects.filter(
         photo=photo, step__in=[Step.FACES, Step.SCENES], status=AnalysisStatus.RUNNING
     )
