@@ -10,15 +10,6 @@ from photos.lib.decode import Frame
 FACE_CROP_SIZE = 160
 
 
-def iou(a, b) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def crop_jpeg(frame: Frame, box) -> bytes:
     """The face in `box` (original pixels) with a quarter of margin, as a small JPEG."""
     x1, y1, x2, y2 = (v / frame.scale for v in box)

@@ -5,17 +5,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from statistics import median
 
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1 = map(math.radians, a)
-    lat2, lon2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+from photos.lib.places import haversine_km  # noqa: F401  (re-exported for the kinds)
 
 
 def grid_cell(point: tuple[float, float], size_deg: float) -> tuple[int, int]:

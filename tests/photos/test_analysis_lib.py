@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from photos.lib import crops, decode, themes
+from photos.lib import faces as face_maths
 
 
 def jpeg(width, height, color=(200, 120, 40)) -> io.BytesIO:
@@ -30,9 +31,9 @@ def test_a_small_image_is_not_enlarged():
 
 
 def test_iou_of_boxes():
-    assert crops.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
-    assert crops.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0
-    assert abs(crops.iou((0, 0, 10, 10), (5, 0, 15, 10)) - 50 / 150) < 1e-9
+    assert face_maths.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
+    assert face_maths.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0
+    assert abs(face_maths.iou((0, 0, 10, 10), (5, 0, 15, 10)) - 50 / 150) < 1e-9
 
 
 def test_a_crop_is_a_small_jpeg_of_the_box_in_original_pixels():

@@ -10,7 +10,7 @@ from photos import ml, people
 from photos.analysis.media import remove_files
 from photos.analysis.steps import StepResult
 from photos.lib import faces as face_maths
-from photos.lib.crops import crop_filename, crop_jpeg, iou
+from photos.lib.crops import crop_filename, crop_jpeg
 from photos.models import Face, face_crop_path
 
 
@@ -42,7 +42,7 @@ def compute(photo, media) -> StepResult:
             landmarks = [
                 [round(x * frame.scale, 1), round(y * frame.scale, 1)] for x, y in det.landmarks
             ]
-            if any(t == frame.time and iou(b, box) > 0.5 for t, b in forgotten):
+            if any(t == frame.time and face_maths.iou(b, box) > 0.5 for t, b in forgotten):
                 found.append((frame.time, box, landmarks, det, None))
                 continue
             # The crop is encoded here and written by the runner before the store
@@ -65,7 +65,11 @@ def store(photo, result: StepResult, granted):
     kept, new_faces, old_crops = [], [], []
     for time, box, landmarks, det, name in found:
         match = next(
-            (f for f in same if f not in kept and f.frame_time == time and iou(f.box, box) > 0.5),
+            (
+                f
+                for f in same
+                if f not in kept and f.frame_time == time and face_maths.iou(f.box, box) > 0.5
+            ),
             None,
         )
         face = match or Face(owner_id=photo.owner_id, photo=photo, pack=pack)
