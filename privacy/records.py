@@ -1,14 +1,16 @@
-"""Writing the "what was analysed" log. Every analysis step calls `record_step` once per run.
+"""Writing the "what was analysed" log: one record per analysis step and run.
 
 `photo` is any object with `pk` and `original_name` (privacy does not know photos' models):
-the log keeps the id and the name, which stay true after the photo is deleted."""
+the log keeps the id and the name, which stay true after the photo is deleted. A caller that
+stores several steps in one transaction builds their records with `new_record` and writes
+them with one `save_records`; `record_step` builds and saves one."""
 
 from django.utils import timezone
 
 from privacy.models import Outcome, ProcessingRecord
 
 
-def record_step(
+def new_record(
     user,
     photo,
     step: str,
@@ -21,8 +23,9 @@ def record_step(
     details: dict | None = None,
     scope_missing: str = "",
 ) -> ProcessingRecord:
+    """An unsaved record of one step's run (see `save_records`)."""
     now = timezone.now()
-    return ProcessingRecord.objects.create(
+    return ProcessingRecord(
         user=user,
         photo_ref=photo.pk if photo is not None else None,
         photo_name=(photo.original_name if photo is not None else "")[:255],
@@ -38,9 +41,10 @@ def record_step(
     )
 
 
-def record_skipped(user, photo, step: str, scope: str) -> ProcessingRecord:
-    """A step that did not run because the user has not granted `scope` (now)."""
-    return record_step(
+def skipped_record(user, photo, step: str, scope: str) -> ProcessingRecord:
+    """An unsaved record of a step that did not run because the user has not granted
+    `scope` (now)."""
+    return new_record(
         user,
         photo,
         step,
@@ -48,6 +52,25 @@ def record_skipped(user, photo, step: str, scope: str) -> ProcessingRecord:
         summary=f"Not analysed: {scope} is not granted.",
         scope_missing=scope,
     )
+
+
+def save_records(records: list[ProcessingRecord]) -> None:
+    """Records built with `new_record`, in one INSERT."""
+    ProcessingRecord.objects.bulk_create(records)
+
+
+def record_step(user, photo, step: str, **fields) -> ProcessingRecord:
+    """Build and save one record (`new_record`'s arguments)."""
+    record = new_record(user, photo, step, **fields)
+    record.save()
+    return record
+
+
+def record_skipped(user, photo, step: str, scope: str) -> ProcessingRecord:
+    """Build and save the record of a skipped step (`skipped_record`)."""
+    record = skipped_record(user, photo, step, scope)
+    record.save()
+    return record
 
 
 FINDINGS_DELETED = "Findings deleted."

@@ -18,7 +18,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from photos import ml, people
@@ -30,7 +30,7 @@ from photos.models import AnalysisStatus, AnalysisStep, MediaType, Photo, Step
 from photos.signals import analysis_drained
 from privacy import consent
 from privacy.models import Outcome, Scope
-from privacy.records import record_skipped, record_step
+from privacy.records import new_record, save_records, skipped_record
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +98,12 @@ def analyse(photo: Photo) -> str:
 
 
 def granted_scopes(owner_id, *, lock: bool = False) -> set[str]:
-    """The scopes the owner allows now (two queries for all of them, as consent.states).
-    With `lock`, the owner row is locked first: the same lock privacy.consent takes for a
-    grant or revocation, so whichever commits first, the other sees its result."""
-    users = get_user_model().objects.filter(pk=owner_id)
+    """The scopes the owner allows now (one query, consent.granted). With `lock`, the owner
+    row is locked first: the same lock privacy.consent takes for a grant or revocation, so
+    whichever commits first, the other sees its result."""
     if lock:
-        users = users.select_for_update()
-    user = users.only("pk", "is_active").first()
-    if user is None or not user.is_active:
-        return set()
-    return {scope for scope, state in consent.states(user).items() if state.granted}
+        list(get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk"))
+    return consent.granted(owner_id)
 
 
 def _missing_scope(step, granted: set[str]) -> str:
@@ -191,9 +187,7 @@ def store_steps(photo: Photo, outcomes: list[Computed]) -> None:
             now_granted = granted_scopes(owner.pk, lock=True)
             # A photo deleted meanwhile gets nothing written.
             if Photo.objects.select_for_update().filter(pk=photo.pk).exists():
-                for outcome in outcomes:
-                    if _store(photo, owner, outcome, now_granted):
-                        stored.add(outcome.step)
+                stored = _store_all(photo, owner, outcomes, now_granted)
         committed = True
     finally:
         media_files.remove_files(
@@ -204,31 +198,74 @@ def store_steps(photo: Photo, outcomes: list[Computed]) -> None:
         )
 
 
-def _store(photo, owner, outcome: Computed, now_granted: set[str]) -> bool:
-    """One step's rows, status and record; True when its results were stored."""
+def _store_all(photo, owner, outcomes: list[Computed], now_granted: set[str]) -> set[str]:
+    """Every step's rows, then all their statuses in one UPDATE and their records in one
+    INSERT; returns the steps whose results were stored. Usually all in one savepoint; when
+    a step's store fails, that savepoint is rolled back and the steps are stored again one
+    by one, each in its own savepoint, so that one step's failure keeps the others."""
+    try:
+        with transaction.atomic():
+            return _store_each(photo, owner, outcomes, now_granted, isolated=False)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        return _store_each(photo, owner, outcomes, now_granted, isolated=True)
+
+
+def _store_each(photo, owner, outcomes, now_granted, *, isolated: bool) -> set[str]:
+    ends: dict[str, tuple] = {}
+    records = []
+    stored = set()
+    for outcome in outcomes:
+        if _store(photo, owner, outcome, now_granted, ends, records, isolated=isolated):
+            stored.add(outcome.step)
+    _set_steps(photo, ends)
+    save_records(records)
+    return stored
+
+
+def _store(photo, owner, outcome: Computed, now_granted, ends, records, *, isolated) -> bool:
+    """One step's rows; its end (status, message, model) goes into `ends` and its record
+    into `records`. True when its results were stored. Not `isolated`, a failing store
+    raises (see _store_all)."""
     step, started = outcome.step, outcome.started
     kind, scope = outcome.kind, outcome.scope
     if kind == "result":
         scope = _missing_scope(step, now_granted)
         kind = "skipped" if scope else "result"
     if kind == "skipped":
-        _set_step(photo, step, AnalysisStatus.SKIPPED, message=f"{scope} is not granted.")
-        record_skipped(owner, photo, step, scope)
+        ends[step] = (AnalysisStatus.SKIPPED, f"{scope} is not granted.", None)
+        records.append(skipped_record(owner, photo, step, scope))
         return False
+    message = outcome.message
     if kind == "waiting":
-        _set_step(photo, step, AnalysisStatus.WAITING, message=outcome.message)
-        record_step(
-            owner, photo, step, outcome=Outcome.WAITING, started_at=started, summary=outcome.message
+        ends[step] = (AnalysisStatus.WAITING, message, None)
+        records.append(
+            new_record(
+                owner, photo, step, outcome=Outcome.WAITING, started_at=started, summary=message
+            )
         )
         return False
     if kind == "result":
         result = outcome.result
+        store = _function(REGISTRY[step].store)
         try:
-            with transaction.atomic():  # a savepoint: one step's failure keeps the others
-                store = _function(REGISTRY[step].store)
+            if isolated:
+                with transaction.atomic():  # a savepoint: this step's failure keeps the others
+                    summary, details = store(photo, result, now_granted)
+            else:
                 summary, details = store(photo, result, now_granted)
-                _set_step(photo, step, AnalysisStatus.DONE, model_name=result.model_name)
-                record_step(
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            if not isolated:
+                raise
+            log.exception("Storing step %s failed on photo %s", step, photo.pk)
+            message = f"{type(exc).__name__}: {exc}"
+        else:
+            ends[step] = (AnalysisStatus.DONE, "", result.model_name)
+            records.append(
+                new_record(
                     owner,
                     photo,
                     step,
@@ -239,17 +276,33 @@ def _store(photo, owner, outcome: Computed, now_granted: set[str]) -> bool:
                     summary=summary,
                     details=details,
                 )
+            )
             return True
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as exc:
-            log.exception("Storing step %s failed on photo %s", step, photo.pk)
-            outcome.message = f"{type(exc).__name__}: {exc}"
-    _set_step(photo, step, AnalysisStatus.FAILED, message=outcome.message)
-    record_step(
-        owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=outcome.message
+    ends[step] = (AnalysisStatus.FAILED, message, None)
+    records.append(
+        new_record(owner, photo, step, outcome=Outcome.FAILED, started_at=started, summary=message)
     )
     return False
+
+
+def _set_steps(photo, ends: dict[str, tuple]) -> None:
+    """Several steps' (status, message, model name or None to keep it) in one UPDATE."""
+    if not ends:
+        return
+
+    def case(field, values: dict):
+        whens = [When(step=step, then=Value(value)) for step, value in values.items()]
+        return Case(*whens, default=F(field))
+
+    fields = {
+        "status": case("status", {step: end[0] for step, end in ends.items()}),
+        "message": case("message", {step: end[1][:500] for step, end in ends.items()}),
+        "updated_at": timezone.now(),
+    }
+    models = {step: end[2][:200] for step, end in ends.items() if end[2] is not None}
+    if models:
+        fields["model_name"] = case("model_name", models)
+    AnalysisStep.objects.filter(photo=photo, step__in=list(ends)).update(**fields)
 
 
 def run_step(photo: Photo, step: str, media, granted: set[str] | None = None) -> bool:

@@ -199,8 +199,17 @@ def test_the_crops_of_a_failed_faces_store_are_removed(
     assert step.status == AnalysisStatus.FAILED and "boom" in step.message
     assert not Face.objects.filter(photo=photo).exists()
     assert crop_files(private_media, alice) == set()
-    # The other steps were stored.
+    # The other steps were stored, and each step has one record of this run.
     assert AnalysisStep.objects.get(photo=photo, step=Step.SCENES).status == AnalysisStatus.DONE
+    outcomes = sorted(
+        ProcessingRecord.objects.filter(photo_ref=photo.pk).values_list("step", "outcome")
+    )
+    assert outcomes == [
+        (Step.DUPLICATES, Outcome.DONE),
+        (Step.FACES, Outcome.FAILED),
+        (Step.QUALITY, Outcome.DONE),
+        (Step.SCENES, Outcome.DONE),
+    ]
 
 
 @pytest.mark.django_db

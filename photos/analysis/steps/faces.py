@@ -102,7 +102,12 @@ def store(photo, result: StepResult, granted):
         Face.objects.bulk_update(kept, fields + people.QUALITY_FIELDS)
     # Crops no face shows any more go once this is committed (a repeated run keeps its own),
     # and so do the ones written for this run that no face took (a forgotten face's).
-    in_use = set(Face.objects.filter(photo=photo).exclude(crop="").values_list("crop", flat=True))
+    if existing:
+        in_use = set(
+            Face.objects.filter(photo=photo).exclude(crop="").values_list("crop", flat=True)
+        )
+    else:  # a first run: the photo's faces are the new rows, nothing moved onto them
+        in_use = {f.crop.name for f in new_faces if f.crop}
     unused = {n for n in [*old_crops, *result.saved.values()] if n not in in_use}
     if unused:
         transaction.on_commit(lambda: remove_files(sorted(unused)))
