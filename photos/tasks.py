@@ -3,6 +3,7 @@
 Web code queues `analyse_photo` by name (photos.analysis.queue) and never imports this
 module, which loads the runner and, through it, the models."""
 
+import gc
 import logging
 
 from celery import shared_task
@@ -17,8 +18,12 @@ from photos.models import Photo
 log = logging.getLogger(__name__)
 
 
+# No result row: the outcome is in the photo's step rows and the processing records; a
+# stored result per photo would be a write per photo and a row per photo in the results
+# table, holding photo ids after the photos are gone.
 @shared_task(
     acks_late=True,
+    ignore_result=True,
     autoretry_for=runner.TRANSIENT_ERRORS,
     retry_backoff=5,
     retry_backoff_max=600,
@@ -75,7 +80,14 @@ def import_clustering(**kwargs):
     """Face clustering's libraries (scikit-learn, SciPy), imported once in the worker's main
     process before the pool forks: imported lazily instead, each pool process paid for the
     import (seconds; 12 s on a loaded machine, bench/README.md) on its first drained queue.
-    Web processes never import them."""
+    Web processes never import them.
+
+    Then everything imported so far, which lives as long as the worker, is frozen out of the
+    garbage collector's scans: a pool process's collections no longer walk the ~185,000
+    objects of Django, SciPy and scikit-learn (1 ms a photo, bench/RESULTS-analysis.md), and
+    do not touch the forked pages they sit on."""
     from photos.lib import faces
 
     faces.import_clustering()
+    gc.collect()
+    gc.freeze()
