@@ -325,6 +325,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a new PostgreSQL connection per photo (bench/RESULTS-analysis.md, section 6).
+# Set, it closes only every this many tasks, and project.celery applies Django's own rule
+# per task instead (CONN_MAX_AGE, and a connection that saw an error is checked or closed).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"photos.tasks.analyse_*": {"queue": "ml"}}
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=10)
