@@ -27,6 +27,19 @@ _lock = threading.Lock()
 _cache: dict[tuple, object] = {}
 
 
+def session_options():
+    """ONNX Runtime options for every model session. Its idle worker threads sleep instead
+    of spinning (ORT's default): a worker runs one process per core (`celery -c 2`), and a
+    process waiting on the database or encoding a WebP would otherwise share its core with
+    the other process's spinning threads (bench/RESULTS-analysis.md, section 6)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 class ModelMissing(Exception):
     """A configured model cannot be found or loaded. `setting` names what to fix."""
 
@@ -105,6 +118,7 @@ class FaceModel:
                 root=str(settings.MODELS_DIR),
                 allowed_modules=["detection", "recognition"],
                 providers=["CPUExecutionProvider"],
+                sess_options=session_options(),
             )
         except Exception as exc:  # download errors, a folder without the two models, ...
             raise ModelMissing(
@@ -202,7 +216,7 @@ def _batch_recogniser(recogniser) -> int:
                 value[0] = 0  # 0: the size of the input's batch dimension
                 shape.attribute[0].t.CopyFrom(numpy_helper.from_array(value))
         session = onnxruntime.InferenceSession(
-            graph.SerializeToString(), providers=["CPUExecutionProvider"]
+            graph.SerializeToString(), session_options(), providers=["CPUExecutionProvider"]
         )
         rng = np.random.default_rng(0)
         size = recogniser.input_size
@@ -280,11 +294,9 @@ class SceneModel:
             )
         import onnxruntime
 
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
         try:
             self.session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
+                str(path), session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:
             raise ModelMissing(
