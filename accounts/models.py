@@ -5,6 +5,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+# Shown on the devices page beside a token a new password cut off.
+NEW_PASSWORD_REASON = "your password changed"  # noqa: S105 - a reason, not a password
+
 
 class User(AbstractUser):
     email = models.EmailField("email address", blank=True)
@@ -15,6 +18,17 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def save(self, *args, **kwargs):
+        # set_password() leaves the new raw password here until the save: the password is
+        # changing. Whichever way (the pages, a reset link, the admin, `manage.py
+        # changepassword`), it cuts off the account's devices, as it ends web sessions.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            self.devices.active().update(
+                revoked_at=timezone.now(), revoked_reason=NEW_PASSWORD_REASON
+            )
 
 
 def hash_token(raw: str) -> str:

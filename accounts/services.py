@@ -1,23 +1,9 @@
-"""Account verbs that reach past one row: tokens that die with the password, and the
-notice an old address gets when the email changes."""
+"""Account verbs that reach past one row: the notice an old address gets when the email
+changes. (Tokens die with the password in User.save.)"""
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
-
-from accounts.models import Device
-
-NEW_CREDENTIALS = "your password changed"
-
-
-def revoke_devices(user, reason: str) -> int:
-    """Cut off every live device of `user` at once, as a password change ends sessions."""
-    return (
-        Device.objects.for_owner(user)
-        .active()
-        .update(revoked_at=timezone.now(), revoked_reason=reason)
-    )
 
 
 def notify_email_change(user, old_email: str) -> None:

@@ -90,22 +90,6 @@ def revoke_device(request, pk):
     return redirect("accounts:devices")
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's, and the companion-app tokens end with the old password, as sessions do."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
-        return response
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.revoke_devices(form.user, services.NEW_CREDENTIALS)
-        return response
-
-
 def healthz(request):
     # Anonymous: "up" and nothing about how it is configured.
     return JsonResponse({"ok": True})

@@ -2,9 +2,12 @@
 come from configured proxies only, sign-up is rate limited, tokens die with the password,
 and deleting an account asks for the password on the web and on the API alike."""
 
+import io
 import re
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -143,6 +146,27 @@ def test_it_revokes_device_tokens_on_a_password_reset(client, alice, api_token_f
     alice.refresh_from_db()  # the new password's session hash
     client.force_login(alice)
     assert "(your password changed)" in _devices_page(client)
+
+
+def test_it_revokes_device_tokens_when_changepassword_sets_a_new_one(alice, api_token_for):
+    token = api_token_for(alice)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/devices/").status_code == 200
+    with mock.patch(
+        "django.contrib.auth.management.commands.changepassword.getpass.getpass",
+        return_value=NEW_PASSWORD,
+    ):
+        call_command("changepassword", "alice", stdout=io.StringIO())
+    assert api.get("/api/v1/devices/").status_code == 401
+    assert Device.objects.get(user=alice).revoked_reason == "your password changed"
+
+
+def test_saving_a_user_without_a_new_password_keeps_the_devices(alice, api_token_for):
+    api_token_for(alice)
+    alice.first_name = "Alice"
+    alice.save()
+    assert Device.objects.filter(user=alice).active().count() == 1
 
 
 def test_it_asks_for_the_password_to_delete_the_account_through_the_api(alice, api_client_for):
