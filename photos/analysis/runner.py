@@ -146,7 +146,11 @@ def compute_step(photo: Photo, step: str, media, granted: set[str]) -> Computed:
         result = _function(REGISTRY[step].compute)(photo, media())
         return Computed(step, "result", started, result=result)
     except ml.ModelMissing as exc:
-        return Computed(step, "waiting", started, message=str(exc))
+        # The owner sees which setting waits, not the server's paths; the operator gets the
+        # whole message in the log (and from `manage.py models`).
+        log.warning("Photo %s waits for a model: %s", photo.pk, exc)
+        message = f"Waiting for a model the server's administrator has to install ({exc.setting})."
+        return Computed(step, "waiting", started, message=message)
     except SoftTimeLimitExceeded:
         message = f"Took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped."
         return Computed(step, "timeout", started, message=message)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from photos import ml, tasks
 from photos.analysis import queue
+from photos.analysis.progress import progress
 from photos.models import AnalysisStatus, AnalysisStep, Face, Photo, PhotoTheme, Step, Tag
 from privacy import consent
 from privacy.models import Outcome, ProcessingRecord, Scope
@@ -153,6 +154,9 @@ def test_it_waits_for_a_missing_model_and_resumes_when_it_is_there(
     assert statuses(photo)[Step.SCENES] == AnalysisStatus.DONE
     record = ProcessingRecord.objects.get(photo_ref=photo.pk, step=Step.FACES)
     assert record.outcome == Outcome.WAITING
+    # What the owner is shown names the setting, not the server's folders.
+    shown = [step.message, record.summary, *progress(alice)["waiting_messages"]]
+    assert all(str(tmp_path) not in text and "FACE_MODEL_PACK" in text for text in shown)
 
     assert queue.sweep()["model_back"] == 0  # still missing: nothing queued
 
