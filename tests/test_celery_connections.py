@@ -12,7 +12,14 @@ from django.db import connection
 
 from project.celery import app, close_old_connections
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+@pytest.fixture(autouse=True)
+def outside_a_test_transaction(django_db_setup, django_db_blocker):
+    """The test database's connection as a worker has it: no transaction around the test
+    (nothing here writes; `close` itself is replaced by a mock in each test)."""
+    with django_db_blocker.unblock():
+        yield
+
 
 TASK = SimpleNamespace(request=SimpleNamespace(is_eager=False))
 EAGER = SimpleNamespace(request=SimpleNamespace(is_eager=True))
