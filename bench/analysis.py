@@ -131,8 +131,8 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"onnxruntime {onnxruntime.__version__}, SQLite; load average {' '.join(load)} "
-        "when written (other test runs shared the two cores: absolute times are pessimistic, "
-        "the ratios are measured side by side)"
+        "when written (the benchmark's own processes and their threads included; trust the "
+        "ratios, measured side by side, more than the absolute times)"
     )
 
 

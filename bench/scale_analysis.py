@@ -6,7 +6,7 @@ Four runs over the same photos, each with two worker processes (the two cores), 
 (minimal, empty, large, large with the old near-duplicate lookup; twice), so that the load
 other users put on the machine falls on every run alike:
 - minimal: read and hash the file, decode at reduced scale, faces, scenes, two WebP
-  derivatives; no database;
+  derivatives written to plain files; no database;
 - empty: the pipeline (runner.analyse: every step, rows, crops, records) for a user with
   nothing else;
 - large: the same for a user who already has --existing photos (bulk-created rows with
@@ -90,8 +90,10 @@ def _brute_force_candidates(owner_id, value, *, exclude=None):
     return list(rows.order_by("pk").values_list("pk", "phash", "duplicate_group"))
 
 
-def _minimal(photo, models) -> None:
-    """The same work as the pipeline with nothing around it."""
+def minimal(path, models, out_dir) -> None:
+    """The same work as the pipeline with nothing around it, on the file at `path`: the two
+    WebP derivatives are written to files in `out_dir` (plain files, no storage API), as a
+    script making derivatives must keep them somewhere."""
     import numpy as np
     from django.conf import settings
 
@@ -99,8 +101,8 @@ def _minimal(photo, models) -> None:
     from photos.lib.decode import load_image
 
     face, scene = models
-    data = Path(photo.original.path).read_bytes()
-    hashlib.sha256(data).hexdigest()
+    data = Path(path).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
     media = load_image(io.BytesIO(data))
     frame = media.frames[0]
     face.detect(
@@ -112,7 +114,8 @@ def _minimal(photo, models) -> None:
     for kind, image in resized(
         media.display, {"thumbnail": THUMBNAIL_SIZE, "preview": PREVIEW_SIZE}
     ).items():
-        encode_webp(image, 82 if kind == "preview" else 78)
+        webp = encode_webp(image, 82 if kind == "preview" else 78)
+        Path(out_dir, f"{sha}_{kind}.webp").write_bytes(webp)
 
 
 def _worker(workdir: str, mode: str, ids: list[int], barrier, results) -> None:
@@ -137,11 +140,13 @@ def _worker(workdir: str, mode: str, ids: list[int], barrier, results) -> None:
     if mode == "brute":
         duplicates.candidates = _brute_force_candidates
     photos = [Photo.objects.select_related("owner").get(pk=pk) for pk in ids]
+    out_dir = Path(workdir, "minimal")
+    out_dir.mkdir(exist_ok=True)
     barrier.wait()
     start = time.perf_counter()
     for photo in photos:
         if mode == "minimal":
-            _minimal(photo, models)
+            minimal(photo.original.path, models, out_dir)
         else:
             runner.analyse(photo)
     results.put(time.perf_counter() - start)
@@ -215,7 +220,7 @@ def main() -> None:
                 Photo.objects.filter(pk__in=ids_minimal).delete()
     total = {mode: sum(values) / len(values) for mode, values in rates.items()}
     lines = [
-        "## 4. Scale: a library of 100,000 photos, and the pipeline against a minimal script",
+        "## 5. Scale: a library of 100,000 photos, and the pipeline against a minimal script",
         "",
         f"Written by `bench/scale_analysis.py --photos {args.photos} --existing "
         f"{args.existing} --rounds {args.rounds}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
@@ -229,7 +234,7 @@ def main() -> None:
         "|---|" + "---:|" * (args.rounds + 1),
     ]
     labels = {
-        "minimal": "minimal script (hash, decode, faces, scenes, two WebP)",
+        "minimal": "minimal script (hash, decode, faces, scenes, two WebP files)",
         "empty": "pipeline, empty library",
         "large": f"pipeline, {args.existing:,} existing photos",
         "brute": f"pipeline, {args.existing:,} existing photos, old duplicate lookup",
