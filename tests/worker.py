@@ -94,24 +94,56 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def _pool(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and its pool children), mid-job."""
         if self.proc and self.proc.poll() is None:
-            children = subprocess.run(
-                ["pgrep", "-P", str(self.proc.pid)],
-                capture_output=True,
-                text=True,
-            ).stdout.split()
-            for pid in [self.proc.pid, *map(int, children)]:
+            children = self._pool()
+            for pid in [self.proc.pid, *children]:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
+            self._wait_until_gone(children)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
+            children = self._pool()
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+            self._wait_until_gone(children)
         celery_app.conf.task_always_eager = self._eager
+
+    def _wait_until_gone(self, pids: list[int], timeout: float = 30) -> None:
+        """The pool processes have exited, and the database sessions they kept open between
+        tasks have ended (the test database is dropped at the end of the run)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+            time.sleep(0.05)
+        if connection.vendor != "postgresql":
+            return
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by the init process) is gone for our purposes.
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    return False
