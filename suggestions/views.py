@@ -98,9 +98,19 @@ def ranked_feed(user, kind: str | None = None, limit: int = FEED_SIZE) -> list[S
     for card in ranked[:limit]:
         suggestion = by_id[card.id]
         suggestion.folded = [by_id[c.id] for c in card.folded]
+        suggestion.folded_groups = title_groups(suggestion.folded)
         suggestion.score = card.score
         out.append(suggestion)
     return out
+
+
+def title_groups(suggestions) -> list[tuple[str, list[Suggestion]]]:
+    """(title, suggestions) in the order the titles first come: a moment with four
+    portraits lists "Portrait: 5 June" once, with a link to each, not four times."""
+    groups: dict[str, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        groups.setdefault(suggestion.title, []).append(suggestion)
+    return list(groups.items())
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The suggestions feed, the dashboard partial, the suggestion page and its image."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -145,3 +146,31 @@ def test_the_feed_and_dashboard_take_a_constant_number_of_queries(
             alice_client.get(reverse("accounts:dashboard"))
         counts.append((len(feed.captured_queries), len(dashboard.captured_queries)))
     assert counts[0] == counts[1]
+
+
+def test_a_moment_lists_repeated_titles_once_with_a_link_to_each(
+    alice_client, alice, make_suggestion
+):
+    from suggestions.models import SuggestionPhoto
+
+    day = make_suggestion(alice, kind="collage", title="5 June 2026")
+    photos = list(day.photos.all())
+    portraits = []
+    for _ in range(3):
+        portrait = make_suggestion(alice, kind="effect", title="Portrait: 5 June 2026")
+        SuggestionPhoto.objects.filter(suggestion=portrait).delete()
+        for i, photo in enumerate(photos):  # the same moment: the day's own photos
+            SuggestionPhoto.objects.create(suggestion=portrait, photo=photo, position=i)
+        portraits.append(portrait)
+    html = alice_client.get(reverse("suggestions:feed")).content.decode()
+    cards = html.count('class="card suggestion-card"')
+    assert cards == 1  # the four are one moment
+    folded = html.split('class="muted card-folded">', 1)[1].split("</p>", 1)[0]
+    links = [reverse("suggestions:detail", args=[s.pk]) for s in (day, *portraits)]
+    # Every suggestion of the moment but the card's own is linked from the folded line once.
+    assert sum(link in folded for link in links) == 3
+    # A repeated title is shown once, followed by numbered links to each of them.
+    visible = re.sub(r"<[^>]+>", "", folded)
+    assert visible.count("Portrait: 5 June 2026") == 1
+    numbers = re.findall(r">(\d+)</a>", folded)
+    assert len(numbers) >= 2 and numbers == [str(i) for i in range(1, len(numbers) + 1)]
