@@ -231,6 +231,8 @@ class ErasureJob(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     counts = models.JSONField(default=dict)  # what there was when it was asked for
     error = models.CharField(max_length=500, blank=True)
+    # How many times a worker took it (privacy.erasures.sweep gives up after a few).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -30,7 +30,15 @@ def run_erasure(job_id: int) -> None:
     from privacy.models import ErasureJob, ErasureStatus
 
     job = ErasureJob.objects.select_related("user").filter(pk=job_id).first()
-    # Gone (the account went with it) or finished by an earlier delivery of this message.
-    if job is None or job.status not in (ErasureStatus.PENDING, ErasureStatus.RUNNING):
+    # Gone (the account went with it), or taken or finished by another delivery.
+    if job is None or job.status != ErasureStatus.PENDING:
         return
     erasures.run(job)
+
+
+@shared_task
+def sweep_erasures() -> dict[str, int]:
+    """Every few minutes: erasure jobs that no worker is on are queued again."""
+    from privacy import erasures
+
+    return erasures.sweep()

@@ -370,6 +370,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.purge_due",
         "schedule": crontab(hour=2, minute=30),
     },
+    "privacy-requeue-erasures": {
+        "task": "privacy.tasks.sweep_erasures",
+        "schedule": 300.0,
+    },
 }
 
 # --- Models and analysis --------------------------------------------------------------

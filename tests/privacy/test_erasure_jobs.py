@@ -1,9 +1,14 @@
 """A large "delete all my photos" or account deletion runs in a worker, with progress on
 the page and in the API; a small one stays in the request (test_deletion.py)."""
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from photos.models import Face, Photo
 from privacy.models import ErasureJob, ErasureStatus
@@ -165,3 +170,79 @@ def test_a_failed_job_says_so_and_deletes_nothing(
     assert Photo.objects.filter(owner=alice).count() == 2
     # A new request makes a new job (the failed one is not "in progress").
     assert erasures.queue(alice, "photos")[1]
+
+
+def test_a_broker_that_is_down_leaves_the_account_deletion_to_the_sweep(
+    client, alice, make_analysed, large, settings, django_capture_on_commit_callbacks
+):
+    from privacy import erasures, tasks
+
+    make_analysed(alice, 2)
+    client.force_login(alice)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    down = mock.patch.object(tasks.run_erasure, "delay", side_effect=ConnectionError("down"))
+    with down, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("privacy:delete", args=["account"]), {"confirm": "yes", "password": PASSWORD}
+        )
+    assert response.status_code == 200  # asked for: not the user's error
+    job = ErasureJob.objects.get(user=alice)
+    assert job.status == ErasureStatus.PENDING
+    assert not User.objects.get(pk=alice.pk).is_active  # locked all the same
+
+    assert erasures.sweep() == {"lost": 0, "interrupted": 0, "given_up": 0}  # too early
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the broker is back; the worker runs it
+    with time_machine.travel(timezone.now() + erasures.PENDING_STALE_AFTER + timedelta(seconds=1)):
+        assert erasures.sweep()["lost"] == 1
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Photo.objects.filter(owner_id=alice.pk).exists()
+
+
+def _running(job, *, minutes_ago: float, attempts: int) -> None:
+    ErasureJob.objects.filter(pk=job.pk).update(
+        status=ErasureStatus.RUNNING,
+        started_at=timezone.now() - timedelta(minutes=minutes_ago),
+        attempts=attempts,
+    )
+
+
+def test_a_job_whose_worker_died_runs_again_and_is_given_up_after_three_tries(
+    alice, bob, make_analysed, large, django_capture_on_commit_callbacks
+):
+    from privacy import erasures
+
+    make_analysed(alice, 2)
+    make_analysed(bob, 1)
+    with django_capture_on_commit_callbacks():  # not sent: the worker "died"
+        mine, _ = erasures.queue(alice, "photos")
+        theirs, _ = erasures.queue(bob, "photos")
+    limit = erasures.running_stale_after().total_seconds() / 60
+    _running(mine, minutes_ago=limit + 1, attempts=1)
+    _running(theirs, minutes_ago=limit - 1, attempts=1)  # may still be running
+
+    assert erasures.sweep() == {"lost": 0, "interrupted": 1, "given_up": 0}
+    mine.refresh_from_db()
+    assert (mine.status, mine.attempts) == (ErasureStatus.DONE, 2)
+    assert not Photo.objects.filter(owner=alice).exists()
+    assert Photo.objects.filter(owner=bob).count() == 1  # left to its worker
+
+    _running(theirs, minutes_ago=limit + 1, attempts=erasures.MAX_ATTEMPTS)
+    assert erasures.sweep()["given_up"] == 1
+    theirs.refresh_from_db()
+    assert theirs.status == ErasureStatus.FAILED and "Interrupted 3 times" in theirs.error
+    assert Photo.objects.filter(owner=bob).count() == 1
+
+
+def test_another_delivery_of_a_taken_job_does_nothing(
+    alice, make_analysed, large, django_capture_on_commit_callbacks
+):
+    from privacy import erasures, tasks
+
+    make_analysed(alice, 2)
+    with django_capture_on_commit_callbacks():
+        job, _ = erasures.queue(alice, "photos")
+    _running(job, minutes_ago=1, attempts=1)  # a worker has it
+    tasks.run_erasure(job.pk)  # the broker delivers the message again
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ErasureStatus.RUNNING, 1)
+    assert Photo.objects.filter(owner=alice).count() == 2
