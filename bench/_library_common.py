@@ -1,5 +1,6 @@
 """Shared set-up of the library benchmarks: Django on a throwaway database and media
-folder, timing helpers, and writing one section of bench/RESULTS-library.md."""
+folder, timing helpers, and writing one section of a results file (RESULTS-library.md
+and, for the scale and worker benchmarks, RESULTS-analysis.md)."""
 
 import os
 import platform
@@ -84,24 +85,28 @@ def machine() -> str:
     )
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section `name` of RESULTS-library.md."""
+LIBRARY_HEADER = (
+    "# Library benchmarks\n\nWritten by `bench/thumbnails.py`, `bench/library_queries.py` "
+    "and `bench/sync_check.py` (run each with the Makefile's TEST_ENV: "
+    "`env $(TEST_ENV) .venv/bin/python bench/<name>.py`). Each script "
+    "rewrites its own section.\n"
+)
+
+
+def replace_section(results: Path, name: str, body: str, header: str) -> None:
+    """Replace (or append) the section `name` (between `<!-- name -->` and
+    `<!-- /name -->`) of the results file, which starts with `header` when it is new."""
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    text = (
-        RESULTS.read_text()
-        if RESULTS.exists()
-        else (
-            "# Library benchmarks\n\nWritten by `bench/thumbnails.py`, `bench/library_queries.py` "
-            "and `bench/sync_check.py` (run each with the Makefile's TEST_ENV: "
-            "`env $(TEST_ENV) .venv/bin/python bench/<name>.py`). Each script "
-            "rewrites its own section.\n"
-        )
-    )
+    text = results.read_text() if results.exists() else header
     section = f"{start}\n{body.strip()}\n{end}"
     if start in text and end in text:
         before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1]
-        text = before + section + after
+        text = before + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    results.write_text(text)
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or append) the section `name` of RESULTS-library.md."""
+    replace_section(RESULTS, name, body, LIBRARY_HEADER)

@@ -28,12 +28,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _library_common import replace_section
 from analysis import RESULTS, machine, setup, sources, store_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-SECTION = ("<!-- scale -->", "<!-- /scale -->")
 
 
 def make_user(name):
@@ -181,15 +180,7 @@ def fresh_photos(user, files, count: int, offset: int) -> list[int]:
 
 
 def write(body: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Analysis benchmarks\n"
-    start, end = SECTION
-    section = f"{start}\n{body.strip()}\n{end}"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    replace_section(RESULTS, "scale", body, "# Analysis benchmarks\n")
 
 
 def main() -> None:

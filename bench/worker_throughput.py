@@ -42,6 +42,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _library_common import replace_section
 from analysis import RESULTS, sources, store_photo
 from scale_analysis import add_existing, make_user, minimal
 
@@ -51,7 +52,6 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "camroll_worker_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/12"
-SECTION = ("<!-- worker -->", "<!-- /worker -->")
 SETTLED = ("done", "failed", "skipped")
 
 
@@ -176,15 +176,7 @@ def machine() -> str:
 
 
 def write(body: str) -> None:
-    text = RESULTS.read_text()
-    start, end = SECTION
-    section = f"{start}\n{body.strip()}\n{end}"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    replace_section(RESULTS, "worker", body, "# Analysis benchmarks\n")
 
 
 def main() -> None:
