@@ -11,6 +11,7 @@ row, see privacy.consent), and the files of a step whose store did not commit ar
 
 import importlib
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 
@@ -111,10 +112,7 @@ def _missing_scope(step, granted: set[str]) -> str:
 
 
 def _set_step(photo, step, status, *, message="", model_name=None) -> None:
-    fields = {"status": status, "message": message[:500], "updated_at": timezone.now()}
-    if model_name is not None:
-        fields["model_name"] = model_name[:200]
-    AnalysisStep.objects.filter(photo=photo, step=step).update(**fields)
+    _set_steps(photo, {step: (status, message, model_name)})
 
 
 def _derivatives(photo, media=None) -> None:
@@ -253,11 +251,9 @@ def _store(photo, owner, outcome: Computed, now_granted, ends, records, *, isola
     if kind == "result":
         result = outcome.result
         store = _function(REGISTRY[step].store)
+        # Isolated, a savepoint: this step's failure keeps the others.
         try:
-            if isolated:
-                with transaction.atomic():  # a savepoint: this step's failure keeps the others
-                    summary, details = store(photo, result, now_granted)
-            else:
+            with transaction.atomic() if isolated else nullcontext():
                 summary, details = store(photo, result, now_granted)
         except TRANSIENT_ERRORS:
             raise
