@@ -25,7 +25,7 @@ def ensure_broker_folders() -> None:
 
 @task_prerun.connect(dispatch_uid="project.close_old_connections_before")
 @task_postrun.connect(dispatch_uid="project.close_old_connections_after")
-def close_old_connections(sender=None, **kwargs) -> None:
+def close_old_connections_per_task(sender=None, **kwargs) -> None:
     """Django's rule for a request, applied to each task: the connection is kept for
     CONN_MAX_AGE, and one that saw an error is health-checked or closed (settings:
     CELERY_DB_REUSE_MAX). Not for a task run eagerly, inside the caller's transaction."""

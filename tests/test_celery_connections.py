@@ -10,7 +10,7 @@ import pytest
 from celery.fixups.django import DjangoWorkerFixup
 from django.db import connection
 
-from project.celery import app, close_old_connections
+from project.celery import app, close_old_connections_per_task
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +32,9 @@ def _closes_around(count: int, sender=TASK) -> int:
     with mock.patch.object(connection, "close") as close:
         for _ in range(count):
             fixup.on_task_prerun(sender=sender)
-            close_old_connections(sender=sender)
+            close_old_connections_per_task(sender=sender)
             fixup.on_task_postrun(sender=sender)
-            close_old_connections(sender=sender)
+            close_old_connections_per_task(sender=sender)
     return close.call_count
 
 
