@@ -19,6 +19,7 @@ from photos.signals import analysis_drained
 from privacy import consent
 from privacy.models import Outcome, ProcessingRecord, Scope
 from tests.factories import make_photo
+from tests.photos.conftest import crop_files
 
 ALL = (Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS)
 WORKER_MODULES = ("onnxruntime", "insightface", "photos.ml", "photos.analysis.runner")
@@ -127,26 +128,6 @@ def test_a_registered_step_is_skipped_without_its_scope(
 
 
 # --- Face crops: written before the owner is locked, removed when the store fails ---------
-
-
-def crop_files(media_root, user) -> set[str]:
-    folder = media_root / f"u{user.pk}" / "faces"
-    return {f"u{user.pk}/faces/{p.name}" for p in folder.iterdir()} if folder.exists() else set()
-
-
-@pytest.fixture
-def crop_writes():
-    """Every face crop written, with the number of transactions open at the time."""
-    writes = []
-    real_save = default_storage.save
-
-    def spy(name, content, *args, **kwargs):
-        if "/faces/" in name:
-            writes.append((name, len(connection.atomic_blocks)))
-        return real_save(name, content, *args, **kwargs)
-
-    with mock.patch.object(default_storage, "save", side_effect=spy):
-        yield writes
 
 
 @pytest.mark.django_db

@@ -5,35 +5,15 @@ left behind for them (the crops are written outside the store transaction)."""
 from unittest import mock
 
 import pytest
-from django.core.files.storage import default_storage
-from django.db import connection
 
 from photos import people, tasks
 from photos.analysis.steps import faces as faces_step
 from photos.models import AnalysisStatus, AnalysisStep, Face, Person, Step
 from privacy.models import ProcessingRecord, Scope
 from tests.factories import make_photo
+from tests.photos.conftest import crop_files
 
 pytestmark = pytest.mark.django_db
-
-
-def crop_files(media_root, user) -> set[str]:
-    folder = media_root / f"u{user.pk}" / "faces"
-    return {f"u{user.pk}/faces/{p.name}" for p in folder.iterdir()} if folder.exists() else set()
-
-
-@pytest.fixture
-def crop_writes():
-    writes = []
-    real_save = default_storage.save
-
-    def spy(name, content, *args, **kwargs):
-        if "/faces/" in name:
-            writes.append((name, len(connection.atomic_blocks)))
-        return real_save(name, content, *args, **kwargs)
-
-    with mock.patch.object(default_storage, "save", side_effect=spy):
-        yield writes
 
 
 @pytest.fixture
