@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 
 from accounts import services
+from accounts.forms import AdminLoginForm
 from accounts.models import Device, User
+
+# The admin's login checks passwords under the same lock-out as every other way in.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

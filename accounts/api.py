@@ -1,4 +1,3 @@
-from django.contrib.auth import authenticate
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,7 +17,6 @@ from accounts.serializers import (
     TokenResponseSerializer,
 )
 from project.api import ClientAddressMixin, ErrorSerializer, error
-from project.net import client_ip
 
 
 def _errors(**described):
@@ -48,6 +46,9 @@ class LoginThrottle(ClientAddressMixin, SimpleRateThrottle):
 @permission_classes([AllowAny])
 @throttle_classes([LoginThrottle])
 def register(request):
+    # The web sign-up's allowance, on the same counter: the API is no way around it.
+    if not ratelimit.signup_allowed(request):
+        return error("Too many sign-ups from your address. Try later.", "throttled", 429)
     serializer = RegisterSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     user = serializer.save()
@@ -69,15 +70,14 @@ def register(request):
 def token(request):
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    username = serializer.validated_data["username"]
-    ip = client_ip(request)
-    if ratelimit.is_locked(username, ip):
-        return error("Too many failed attempts. Try again later.", "throttled", 429)
-    user = authenticate(request, username=username, password=serializer.validated_data["password"])
+    try:
+        user = ratelimit.authenticate(
+            request, serializer.validated_data["username"], serializer.validated_data["password"]
+        )
+    except ratelimit.Locked:
+        return error(ratelimit.LOCKED_MESSAGE, "throttled", 429)
     if user is None:
-        ratelimit.record_failure(username, ip)
         return error("Wrong username or password.", "authentication_failed", 401)
-    ratelimit.reset(username, ip)
     device, raw = Device.issue(user, serializer.validated_data["device_name"])
     return Response({"token": raw, "device": DeviceSerializer(device).data})
 

@@ -1,7 +1,40 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
 
+from accounts import ratelimit
 from accounts.models import User
+
+
+class LockoutMixin:
+    """AuthenticationForm's clean with the password checked under the one lock-out
+    (accounts.ratelimit), for the login page and the admin's login alike."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = ratelimit.authenticate(self.request, username, password)
+            except ratelimit.Locked:
+                raise ValidationError(ratelimit.LOCKED_MESSAGE, code="locked") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+    @property
+    def locked(self) -> bool:
+        return any(e.code == "locked" for e in self.errors.as_data().get("__all__", []))
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    pass
 
 
 class SignUpForm(UserCreationForm):

@@ -2,46 +2,32 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit, services
 from accounts.fetchers import get_device_for_user
-from accounts.forms import ProfileForm, SignUpForm
+from accounts.forms import LoginForm, ProfileForm, SignUpForm
 from accounts.models import Device
-from project.net import client_ip
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login with a per-username-and-address attempt limit."""
+    """Django's login with the one lock-out (accounts.forms.LockoutMixin)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        ip = client_ip(request)
-        if ratelimit.is_locked(username, ip):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None, ValidationError("Too many failed attempts. Wait a few minutes and try again.")
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            ratelimit.reset(username, ip)
-        else:
-            ratelimit.record_failure(username, ip)
-        return response
+    def form_invalid(self, form):
+        status = 429 if form.locked else 200
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    if request.method == "POST" and not ratelimit.signup_allowed(client_ip(request)):
+    if request.method == "POST" and not ratelimit.signup_allowed(request):
         context = {"form": SignUpForm(), "error": "Too many sign-ups from your address. Try later."}
         return render(request, "registration/signup.html", context, status=429)
     form = SignUpForm(request.POST or None)

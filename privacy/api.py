@@ -36,7 +36,6 @@ from privacy.serializers import (
 )
 from privacy.views import export_file_response, export_status_data
 from project.api import ErrorSerializer, error
-from project.net import client_ip
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),
@@ -287,12 +286,13 @@ def derived_data(request):
 def account(request):
     body = AccountDeleteSerializer(data=request.data)
     body.is_valid(raise_exception=True)
-    user, ip = request.user, client_ip(request)
+    user = request.user
     # A stolen token must not turn into unlimited password guesses: the login's lock-out.
-    if ratelimit.is_locked(user.get_username(), ip):
-        return error("Too many failed attempts. Try again later.", "throttled", 429)
-    if not user.check_password(body.validated_data["password"]):
-        ratelimit.record_failure(user.get_username(), ip)
+    try:
+        right = ratelimit.check_password(request, user, body.validated_data["password"])
+    except ratelimit.Locked:
+        return error(ratelimit.LOCKED_MESSAGE, "throttled", 429)
+    if not right:
         return error("That is not your password. Nothing was deleted.", "wrong_password", 403)
     counts = erasures.counts_for(user, ErasureKind.ACCOUNT)
     if not erasures.in_request(counts):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from accounts import ratelimit
 from privacy import consent, erasures, fetchers, registry, services
 from privacy.fetchers import get_export_for_user
 from privacy.models import (
@@ -411,6 +412,17 @@ def _counts_for(kind, user):
     return services.account_counts(user)
 
 
+def _password_error(request, user) -> str:
+    """Why the password on the account deletion form is refused, or "". Under the login's
+    lock-out: a session left open is no way to guess the password."""
+    try:
+        if ratelimit.check_password(request, user, request.POST.get("password", "")):
+            return ""
+    except ratelimit.Locked:
+        return ratelimit.LOCKED_MESSAGE
+    return "That is not your password. Nothing was deleted."
+
+
 @login_required
 def delete(request, kind):
     if kind not in DELETIONS:
@@ -419,8 +431,9 @@ def delete(request, kind):
     info = DELETIONS[kind]
     error = ""
     if request.method == "POST":
-        if kind == "account" and not user.check_password(request.POST.get("password", "")):
-            error = "That is not your password. Nothing was deleted."
+        error = _password_error(request, user) if kind == "account" else ""
+        if error:
+            pass
         elif request.POST.get("confirm") != "yes":
             error = "Tick the box to confirm. Nothing was deleted."
         else:
