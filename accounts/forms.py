@@ -38,17 +38,26 @@ class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=True, help_text="Used only to reset your password.")
+    email = forms.EmailField(
+        required=True,
+        help_text="Used only to reset your password. We send it a link to confirm it.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+        # Taken or not, the same answer (accounts.services.request_email tells the address).
+        return self.cleaned_data["email"].strip().lower()
+
+    def save(self, commit=True):
+        """The account, without an address until the link sent to it is followed."""
+        user = super().save(commit=False)
+        user.email = ""
+        if commit:
+            user.save()
+        return user
 
 
 class ProfileForm(forms.ModelForm):
@@ -56,11 +65,17 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("email", "birthday")
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"email": "A new address is used once you follow the link we send it."}
 
     def clean_email(self):
-        # The address password resets go to: one account per address, as at sign-up.
-        email = self.cleaned_data["email"].strip().lower()
-        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        if email and taken.exists():
-            raise forms.ValidationError("Another account already uses this email address.")
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def save(self, commit=True):
+        """The birthday is saved; a new address waits for its link (requested_email)."""
+        self.requested_email = self.cleaned_data["email"]
+        user = super().save(commit=False)
+        if self.requested_email:  # clearing the address needs no link
+            user.email = self.initial.get("email", "")
+        if commit:
+            user.save()
+        return user

@@ -2,6 +2,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts import services
 from accounts.forms import SignUpForm
 from accounts.models import Device
 
@@ -35,7 +36,11 @@ class RegisterSerializer(serializers.Serializer):
         return attrs
 
     def create(self, validated_data):
-        return validated_data["form"].save()
+        form = validated_data["form"]
+        user = form.save()
+        # Taken by another account or not, the same 201 (accounts.services.request_email).
+        services.request_email(user, form.cleaned_data["email"], signup=True)
+        return user
 
 
 class RegisteredSerializer(serializers.Serializer):

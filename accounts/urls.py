@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/email/<str:token>/", views.confirm_email, name="confirm-email"),
     path("devices/", views.devices, name="devices"),
     path("devices/<int:pk>/revoke/", views.revoke_device, name="revoke-device"),
     path(

@@ -33,8 +33,13 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        services.request_email(user, form.cleaned_data["email"], signup=True)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Before anything is analysed, choose what you allow.")
+        messages.success(
+            request,
+            f"Welcome! We sent a link to {form.cleaned_data['email']} to confirm it. "
+            "Before anything is analysed, choose what you allow.",
+        )
         return redirect("privacy:onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -54,10 +59,31 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        services.notify_email_change(user, old_email)
-        messages.success(request, "Profile saved.")
+        services.notify_email_change(user, old_email)  # only if it was cleared
+        requested = form.requested_email
+        if requested and requested != (user.email or "").lower():
+            # Taken by another account or not, the same answer (services.request_email).
+            services.request_email(user, requested)
+            messages.success(
+                request, f"Profile saved. We sent a link to {requested} to confirm it."
+            )
+        else:
+            messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "page": "profile"})
+
+
+def confirm_email(request, token):
+    """The link a new address got: a button (a GET changes nothing), then the address."""
+    if request.method == "POST":
+        try:
+            user = services.confirm_email(token)
+        except services.ConfirmError as exc:
+            context = {"error": str(exc)}
+            return render(request, "accounts/confirm_email.html", context, status=400)
+        messages.success(request, f"{user.email} is now your account's address.")
+        return redirect("accounts:profile" if request.user == user else "accounts:login")
+    return render(request, "accounts/confirm_email.html", {"token": token})
 
 
 @login_required

@@ -95,16 +95,22 @@ def test_it_rate_limits_web_sign_up_per_address(settings):
     assert _signup(Client(REMOTE_ADDR="10.9.8.7"), 9).status_code == 302
 
 
-def test_it_refuses_an_email_another_account_uses_on_the_profile(client, alice, bob):
+def test_it_never_sets_an_email_another_account_uses_on_the_profile(
+    client, alice, bob, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
-    response = client.post(reverse("accounts:profile"), {"email": "BOB@example.org"})
-    assert response.status_code == 200
-    assert "already" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:profile"), {"email": "BOB@example.org"})
+    assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.email == "alice@example.org"
-    # Saving one's own address again is fine.
+    # bob's address hears of it; alice gets no link that could set it.
+    assert [m.to for m in mailoutbox] == [["bob@example.org"]]
+    assert "/profile/email/" not in mailoutbox[0].body
+    # Saving one's own address again is fine, and sends nothing.
     same = client.post(reverse("accounts:profile"), {"email": "alice@example.org"})
     assert same.status_code == 302
+    assert len(mailoutbox) == 1
 
 
 def _devices_page(client):

@@ -2,6 +2,8 @@
 given `photos.view_photo_content`, and every look at a user's data lands in that user's
 "who accessed my data"."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -207,10 +209,18 @@ def test_a_user_changing_their_email_tells_the_old_address(
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(reverse("accounts:profile"), {"email": "a@new.example"})
     assert response.status_code == 302
-    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+    # The new address gets a link first; nothing changed yet.
+    assert [m.to for m in mailoutbox] == [["a@new.example"]]
+    link = re.search(r"/profile/email/[^/\s]+/", mailoutbox[0].body).group(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_client.post(link).status_code == 302
+    alice.refresh_from_db()
+    assert alice.email == "a@new.example"
+    assert [m.to for m in mailoutbox[1:]] == [["alice@example.org"]]
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("accounts:profile"), {"email": "a@new.example"})
-    assert len(mailoutbox) == 1  # unchanged: nobody to tell
+        assert alice_client.post(link).status_code == 400  # a link works once
+    assert len(mailoutbox) == 2  # unchanged: nobody to tell
 
 
 def test_it_shows_nothing_of_the_password_hash_to_a_moderator(mod_client, alice):

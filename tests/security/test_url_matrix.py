@@ -95,6 +95,8 @@ URLS: dict[str, Url] = {
     "login/": public(Try(owner=(200, 302))),
     "logout/": public(Try("POST", owner=(200, 302))),
     "profile/": page(),
+    # The link emailed to a new address: anyone may open it; a bad token is a 400.
+    "profile/email/<str:token>/": public(GET, Try("POST", owner=(400,)), token="=bad-token"),
     "devices/": page(),
     "devices/<int:pk>/revoke/": owned(Try("POST", owner=(302,)), pk="device.pk"),
     "password/change/": page(),
