@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "django_celery_results",
     "accounts",
     "privacy",
     "photos",
@@ -318,8 +317,10 @@ elif CELERY_BROKER_URL.split("://", 1)[0] not in ("redis", "rediss", "amqp", "am
     )
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_BACKEND = "django-db"
-CELERY_RESULT_EXTENDED = True
+# No results backend: nothing reads task results, and a results table would keep user ids
+# after the user is gone (accounts migration 0004 dropped django_celery_results' tables).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -13,7 +13,6 @@ MODERATOR_PERMISSIONS = [
     ("privacy", "view_exportjob"),
     ("photos", "view_photo"),
     ("photos", "view_analysisstep"),
-    ("django_celery_results", "view_taskresult"),
 ]
 
 
@@ -43,7 +42,6 @@ class Migration(migrations.Migration):
         ("accounts", "0001_initial"),
         ("privacy", "0001_initial"),
         ("photos", "0001_initial"),
-        ("django_celery_results", "0014_alter_taskresult_status"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -327,8 +327,6 @@ ADMIN_MODELS: dict[str, tuple[str, frozenset[str]]] = {
     "django_celery_beat/crontabschedule": ("crontabschedule", frozenset()),
     "django_celery_beat/solarschedule": ("solarschedule", frozenset()),
     "django_celery_beat/intervalschedule": ("intervalschedule", frozenset()),
-    "django_celery_results/taskresult": ("taskresult", frozenset({"view"})),
-    "django_celery_results/groupresult": ("groupresult", frozenset()),
     "privacy/consentterms": ("consentterms", frozenset({"view"})),
     "privacy/consentevent": ("consent_event", frozenset({"view"})),
     "privacy/processingrecord": ("record", frozenset({"view"})),
@@ -440,7 +438,6 @@ class Admin:
     def __getattr__(self, name):
         from django.utils import timezone
         from django_celery_beat import models as beat
-        from django_celery_results import models as results
 
         from photos.models import AnalysisStep
         from privacy.models import AccessLog, ConsentTerms, RetentionRequest
@@ -464,8 +461,6 @@ class Admin:
                 task="photos.tasks.sweep_pending",
                 interval=beat.IntervalSchedule.objects.create(every=5, period="minutes"),
             ),
-            "taskresult": lambda: results.TaskResult.objects.create(task_id="matrix-task"),
-            "groupresult": lambda: results.GroupResult.objects.create(group_id="matrix-group"),
             "consentterms": lambda: ConsentTerms.objects.order_by("pk").first(),
             "analysisstep": lambda: AnalysisStep.objects.filter(photo=self.world.photo).first(),
             "accesslog": lambda: AccessLog.objects.create(
