@@ -5,13 +5,14 @@ from django.core.exceptions import PermissionDenied
 from accounts import services
 from accounts.forms import AdminLoginForm
 from accounts.models import Device, User
+from project.admin import PersonalDataAdmin
 
 # The admin's login checks passwords under the same lock-out as every other way in.
 admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PersonalDataAdmin, BaseUserAdmin):
     list_display = ("username", "email", "is_staff", "date_joined", "last_login")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
@@ -54,7 +55,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(PersonalDataAdmin):
     list_display = ("name", "user", "created_at", "last_used_at", "revoked_at")
     list_select_related = ("user",)
     readonly_fields = ("user", "name", "token_prefix", "created_at", "last_used_at")

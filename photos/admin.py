@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from photos import media, services
 from photos.models import Photo
+from project.admin import PersonalDataAdmin
 
 CONTENT_PERMISSION = "photos.view_photo_content"
 # What a moderator without the content permission sees: facts about the file, not its
@@ -38,7 +39,7 @@ CONTENT_FIELDS = (
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(PersonalDataAdmin):
     list_display = ("id", "owner", "media_type", "file_size", "analysis_status", "uploaded_at")
     list_filter = ("media_type", "analysis_status", "source")
     list_select_related = ("owner",)
@@ -121,7 +122,7 @@ PhotoAdmin.has_retry_permission = has_retry_permission
 
 
 @admin.register(AnalysisStep)
-class AnalysisStepAdmin(admin.ModelAdmin):
+class AnalysisStepAdmin(PersonalDataAdmin):
     list_display = ("photo_id", "step", "status", "model_name", "attempts", "updated_at")
     list_filter = ("status", "step")
     search_fields = ("model_name", "message")
@@ -149,7 +150,7 @@ class AnalysisStepAdmin(admin.ModelAdmin):
         )
 
 
-class _Biometric(admin.ModelAdmin):
+class _Biometric(PersonalDataAdmin):
     """Faces and people are biometric data: staff see counts and states, never crops,
     embeddings or names (the owner's privacy page is where they are seen and deleted)."""
 

@@ -16,13 +16,14 @@ from privacy.models import (
     RetentionRequest,
 )
 from privacy.views import COUNT_LABELS
+from project.admin import PersonalDataAdmin
 
 # The permission photos' admin asks before showing what is in a photo. An analysis record
 # tells the same things (the file name, objects, themes, faces), so the same one here.
 CONTENT_PERMISSION = "photos.view_photo_content"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PersonalDataAdmin):
     """Records of what happened: readable with the view permission, never written by anyone,
     superusers included."""
 
@@ -40,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentTerms)
-class ConsentTermsAdmin(admin.ModelAdmin):
+class ConsentTermsAdmin(PersonalDataAdmin):
     """Staff write terms. A published version is frozen; publishing a newer one asks every
     user who granted the scope to consent again."""
 

@@ -1,16 +1,25 @@
 """Records staff access to a user's data in the admin, for that user's privacy page.
 
 Every admin change form, delete page, history page and change list a staff member or
-moderator opens, and every change, deletion or bulk action they make, is written to
-AccessLog once per user whose data it showed or touched.
+moderator opens, every search or filter of a change list and every autocomplete search,
+and every change, deletion or bulk action they make, is written to AccessLog once per user
+whose data it showed or touched. A search or filter that found nothing still told its
+author something: it is logged for the user it named (`?user__id__exact=`), or else for
+every user whose rows it searched.
 """
 
+import json
 import logging
 
 from django.apps import apps
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import Resolver404, resolve
+
+from project.admin import OWNER_FIELDS as OWNER_FILTERS
+from project.lookups import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +84,49 @@ def _subjects(model, pks) -> set[int]:
     )
 
 
+def _everyone_in(queryset) -> set[int]:
+    """Every user with a row in `queryset`: whose data a search over it went through."""
+    path = owner_path(queryset.model)
+    if path is None:
+        return set()
+    return set(
+        queryset.order_by()
+        .values_list(path, flat=True)
+        .distinct()
+        .exclude(**{f"{path}__isnull": True})
+    )
+
+
+def _query(request) -> dict[str, str]:
+    """The search and filters of a change list, without paging and ordering."""
+    return {
+        key: value
+        for key, value in request.GET.items()
+        if value and (key == "q" or key not in (*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG))
+    }
+
+
+def _named_users(query: dict[str, str]) -> set[int]:
+    """The users a change list's owner filter names (`?user__id__exact=7`)."""
+    named = set()
+    for key, value in query.items():
+        field = key.split("__", 1)[0]
+        if field in OWNER_FILTERS and key in (field, f"{field}__exact", f"{field}__id__exact"):
+            pk = parse_id(value)
+            if pk is not None:
+                named.add(pk)
+    return named
+
+
+def _autocomplete_model(request):
+    """The model the admin's autocomplete searches (the remote end of `field_name`)."""
+    try:
+        source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        return source._meta.get_field(request.GET["field_name"]).remote_field.model
+    except (KeyError, LookupError, AttributeError, ValueError, FieldDoesNotExist):
+        return None  # the view refuses it too
+
+
 class AdminAccessLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -111,7 +163,11 @@ class AdminAccessLogMiddleware:
             return None
         if match.namespace != "admin" or not match.url_name:
             return None
-        found = _model_for(match.url_name)
+        if match.url_name == "autocomplete":
+            model = _autocomplete_model(request)
+            found = (model, "autocomplete") if model is not None else None
+        else:
+            found = _model_for(match.url_name)
         if found is None:
             return None
         model, suffix = found
@@ -138,14 +194,33 @@ class AdminAccessLogMiddleware:
                 entries = [(s, "changed", f"{label}: {action_name}") for s in before]
         elif request.method == "GET" and response.status_code == 200:
             context = getattr(response, "context_data", None) or {}
+            plural = model._meta.verbose_name_plural
             if suffix == "changelist":
                 changelist = context.get("cl")
                 rows = list(getattr(changelist, "result_list", []) or [])
-                pks = [row.pk for row in rows]
-                subjects = _subjects(model, pks)
-                entries = [
-                    (s, "listed", f"list of {model._meta.verbose_name_plural}") for s in subjects
-                ]
+                subjects = _subjects(model, [row.pk for row in rows])
+                query = _query(request)
+                what = f"list of {plural}"
+                if query:
+                    what += " (" + ", ".join(f"{k}={v}" for k, v in query.items()) + ")"
+                entries = [(s, "listed", what) for s in subjects]
+                if query and not rows:
+                    searched = _named_users(query) or _everyone_in(changelist.root_queryset)
+                    entries = [(s, "searched", f"{what}: found nothing") for s in searched]
+            elif suffix == "autocomplete":
+                term = request.GET.get("term", "")
+                try:
+                    ids = [row["id"] for row in json.loads(response.content)["results"]]
+                except (ValueError, KeyError, TypeError):
+                    ids = []
+                subjects = _subjects(model, [pk for pk in map(parse_id, ids) if pk])
+                what = f"search of {plural} for {term!r}"
+                entries = [(s, "searched", what) for s in subjects]
+                if term and not ids:
+                    entries = [
+                        (s, "searched", f"{what}: found nothing")
+                        for s in _everyone_in(model._default_manager.all())
+                    ]
             elif object_id is not None and suffix != "password_change":
                 obj = context.get("original") or context.get("object")
                 pk = obj.pk if obj is not None else object_id
@@ -169,5 +244,6 @@ class AdminAccessLogMiddleware:
                 )
                 for subject, action, what in entries
                 if subject != actor.pk
-            ]
+            ],
+            batch_size=500,
         )

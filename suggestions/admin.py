@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from project.admin import PersonalDataAdmin
 from suggestions.models import Album, Suggestion
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(PersonalDataAdmin):
     # Metadata only: staff see that suggestions exist and their state, never the images
     # (served to their owner alone) nor which photos they hold.
     list_display = ("id", "owner", "kind", "title", "state", "uses_faces", "uses_older_photos")
@@ -21,7 +22,7 @@ class SuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
+class AlbumAdmin(PersonalDataAdmin):
     list_display = ("id", "owner", "title", "created_at")
     search_fields = ("owner__username",)
     fields = ("owner", "title", "suggestion", "created_at")
