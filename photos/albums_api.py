@@ -10,9 +10,10 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.settings import api_settings
 
 from photos import albums
+from photos.fetchers import get_album_for_user
 from photos.models import Album
 from photos.people_api import StrictCharField, StrictIntegerField
-from project.api import ErrorSerializer, JSONParser, error
+from project.api import ErrorSerializer, JSONParser, OwnedObjectMixin, error
 from project.lookups import MAX_ID
 
 ERRORS = {
@@ -83,13 +84,14 @@ def _invalid(serializer):
     retrieve=extend_schema(responses={200: AlbumSerializer, **ERRORS}),
 )
 class AlbumViewSet(
+    OwnedObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = AlbumSerializer
     queryset = Album.objects.none()  # for the schema's path types; get_queryset is the truth
-    lookup_value_regex = r"\d+"
+    fetcher = get_album_for_user
     parser_classes = [JSONParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

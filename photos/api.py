@@ -27,7 +27,7 @@ from photos.serializers import (
     SyncCheckResponseSerializer,
     TrashCountsSerializer,
 )
-from project.api import ErrorSerializer, error
+from project.api import ErrorSerializer, OwnedObjectMixin, error
 
 # The actions that reach a photo in the trash (its files, restore, delete forever).
 TRASH_ACTIONS = {"restore", "delete_forever", "thumbnail", "preview", "original"}
@@ -95,6 +95,7 @@ def _media_schema(kind):
 
 
 class PhotoViewSet(
+    OwnedObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -112,13 +113,9 @@ class PhotoViewSet(
             return queryset.in_trash()
         return queryset.live()
 
-    def get_object(self):
-        # The pages' fetcher: anyone else's id and an id that is not one are the same 404.
-        photo = get_photo_for_user(
-            self.request.user, self.kwargs.get("pk"), trashed=self.action in TRASH_ACTIONS
-        )
-        self.check_object_permissions(self.request, photo)
-        return photo
+    def fetch(self, pk):
+        # The trash's actions take a photo in the trash; every other action a live one.
+        return get_photo_for_user(self.request.user, pk, trashed=self.action in TRASH_ACTIONS)
 
     def perform_content_negotiation(self, request, force=False):
         # The media actions return image bytes whatever the Accept header; errors are JSON.

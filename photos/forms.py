@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from photos import filters
 from photos.models import Person, Theme
+from project.lookups import parse_id
 
 
 class LibraryFilterForm(forms.Form):
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    person = forms.TypedChoiceField(required=False, coerce=parse_id, empty_value=None)
     theme = forms.ChoiceField(required=False, choices=[("", "Any theme"), *Theme.choices])
     has_gps = forms.BooleanField(required=False, label="With location")
     near = forms.CharField(

@@ -28,7 +28,7 @@ from photos.models import AnalysisStatus, Face, Person, PersonMerge, Photo
 from photos.serializers import PhotoSerializer
 from privacy import consent
 from privacy.models import Scope
-from project.api import ErrorSerializer, JSONParser, error
+from project.api import ErrorSerializer, IdField, JSONParser, OwnedObjectMixin, error
 from project.files import private_file_response
 from project.lookups import MAX_ID
 
@@ -79,11 +79,11 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class StrictIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+class StrictIntegerField(IdField):
+    """An id in a JSON body: a JSON integer, not a string (project.api.IdField)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strings=False, **kwargs)
 
 
 class PersonUpdateSerializer(serializers.Serializer):
@@ -157,11 +157,13 @@ class PeoplePagination(PageNumberPagination):
     max_page_size = 500
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(
+    OwnedObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PersonSerializer
     queryset = Person.objects.none()  # for the schema's path types; get_queryset is the truth
     pagination_class = PeoplePagination
-    lookup_value_regex = r"\d+"
+    fetcher = get_person_for_user  # over the consent-gated, annotated queryset
     parser_classes = [JSONParser]  # the app sends JSON; one strict body format
     http_method_names = ["get", "patch", "post", "head", "options"]
 
@@ -172,12 +174,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Person.objects.none()
         # photo_count in the same query as the rows: no query per person.
         return people.with_photo_counts(Person.objects.for_owner(self.request.user)).listed()
-
-    def get_object(self):
-        # The pages' fetcher, over the consent-gated and annotated queryset.
-        person = get_person_for_user(self.request.user, self.kwargs.get("pk"), self.get_queryset())
-        self.check_object_permissions(self.request, person)
-        return person
 
     @extend_schema(
         parameters=[

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from photos import media
 from photos.ingest import IngestError, parse_time
 from photos.models import Photo, Theme
+from project.api import IdField
 
 # Null until the file exists (derivatives are made by the worker).
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
@@ -99,7 +100,7 @@ class SyncCheckResponseSerializer(serializers.Serializer):
 class PhotoFilterSerializer(serializers.Serializer):
     taken_after = serializers.CharField(required=False, max_length=40)
     taken_before = serializers.CharField(required=False, max_length=40)
-    person = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    person = IdField(required=False)
     theme = serializers.ChoiceField(required=False, choices=Theme.choices)
 
     def _time(self, value, field):

@@ -24,7 +24,7 @@ from photos.lib.places import place_name
 from photos.lib.probe import ACCEPTED
 from photos.models import Album, MediaType, Photo, Source
 from photos.timeline import day_groups, month_end, scrubber
-from project.lookups import parse_ids
+from project.lookups import parse_id, parse_ids
 
 PAGE_SIZE = 120
 # Multipart envelope around one file: boundaries, headers and the small fields.
@@ -49,8 +49,10 @@ def encode_cursor(photo: Photo) -> str:
 def decode_cursor(text: str):
     try:
         micros, pk = text.split(".", 1)
+        if not micros.isascii() or parse_id(pk) is None:
+            return None
         moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-        return moment, int(pk)
+        return moment, parse_id(pk)
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -9,6 +9,7 @@ from rest_framework import exceptions, parsers, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from project.lookups import MAX_ID, parse_id
 from project.net import client_ip
 
 
@@ -38,6 +39,47 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
+class IdField(serializers.IntegerField):
+    """An id, read by the one parser (project.lookups.parse_id): a JSON integer, or ASCII
+    digits in a query string or a form body. Arabic-Indic, superscript or full-width digits,
+    1.5 and true are 400s, where DRF's IntegerField turns Arabic-Indic "1" into 1.
+    `strings=False` takes JSON integers only."""
+
+    default_error_messages = {"invalid": "A valid id is required: a positive whole number."}
+
+    def __init__(self, *, strings: bool = True, **kwargs):
+        self.strings = strings
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not self.strings:
+            self.fail("invalid")
+        pk = parse_id(data)
+        if pk is None:
+            self.fail("invalid")
+        return pk
+
+
+class OwnedObjectMixin:
+    """Every viewset's get_object: the model's one owner-scoped fetcher (`fetcher`, called
+    as fetcher(user, pk, queryset)) over get_queryset(), so anyone else's id and an id that
+    is not one are the same 404. The route takes ASCII digits only: `\\d` takes any
+    script's digits."""
+
+    lookup_value_regex = "[0-9]+"
+    fetcher = None
+
+    def fetch(self, pk):
+        return type(self).fetcher(self.request.user, pk, self.get_queryset())
+
+    def get_object(self):
+        obj = self.fetch(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        self.check_object_permissions(self.request, obj)
+        return obj
 
 
 class ClientAddressMixin:

@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 
 from privacy import consent
 from privacy.models import Scope
-from project.api import ErrorSerializer  # the one {detail, code} component
+from project.api import ErrorSerializer, OwnedObjectMixin  # ErrorSerializer: {detail, code}
 from suggestions import controls, services, stories, tasks
 from suggestions.fetchers import get_memory_control_for_user, get_suggestion_for_user
 from suggestions.models import Kind, MemoryControl, StoryVideo, Suggestion, SuggestionPhoto
@@ -40,18 +40,14 @@ class SuggestionPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SuggestionViewSet(
+    OwnedObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = SuggestionSerializer
     pagination_class = SuggestionPagination
     queryset = Suggestion.objects.none()  # for the schema's path types; see get_queryset
 
-    def get_object(self):
-        # The pages' fetcher: anyone else's id and an id that is not one are the same 404.
-        suggestion = get_suggestion_for_user(
-            self.request.user, self.kwargs.get("pk"), self.get_queryset()
-        )
-        self.check_object_permissions(self.request, suggestion)
-        return suggestion
+    fetcher = get_suggestion_for_user
 
     def get_queryset(self):
         qs = Suggestion.objects.for_owner(self.request.user)
@@ -199,6 +195,7 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class MemoryControlViewSet(
+    OwnedObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -214,12 +211,7 @@ class MemoryControlViewSet(
         # select_related: each row's description names its person without a query each.
         return MemoryControl.objects.filter(owner=self.request.user).select_related("person")
 
-    def get_object(self):
-        control = get_memory_control_for_user(
-            self.request.user, self.kwargs.get("pk"), self.get_queryset()
-        )
-        self.check_object_permissions(self.request, control)
-        return control
+    fetcher = get_memory_control_for_user
 
     @extend_schema(
         request=MemoryControlCreateSerializer,

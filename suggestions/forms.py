@@ -1,6 +1,7 @@
 from django import forms
 
 from photos.models import Person
+from project.forms import IdModelChoiceField
 from suggestions.models import Control
 
 
@@ -8,7 +9,7 @@ class MemoryControlForm(forms.Form):
     """One memories setting: a person (show less / never), a date range or a place."""
 
     kind = forms.ChoiceField(choices=Control.choices)
-    person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
+    person = IdModelChoiceField(queryset=Person.objects.none(), required=False)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     city = forms.CharField(required=False, max_length=200, label="Place")

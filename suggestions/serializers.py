@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from project.api import IdField
 from suggestions.models import Kind, MemoryControl, Suggestion
 
 EXPLANATION_FIELDS = ("reason", "photo_count", "people", "places", "dates")
@@ -79,7 +80,7 @@ class MemoryControlSerializer(serializers.ModelSerializer):
     """A memories setting. `person` for less_person/never_person, `start` and `end` for
     hide_dates, `city` (and optionally `country_code`) for hide_place."""
 
-    person = serializers.IntegerField(source="person_id", allow_null=True, required=False)
+    person = IdField(source="person_id", allow_null=True, required=False)
     description = serializers.CharField(source="describe", read_only=True)
 
     class Meta:
