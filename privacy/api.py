@@ -35,7 +35,7 @@ from privacy.serializers import (
     StopProcessingSerializer,
 )
 from privacy.views import export_file_response, export_status_data
-from project.api import ErrorSerializer, error
+from project.api import ErrorSerializer, IdField, error
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}"),
@@ -79,8 +79,9 @@ def _consent_body(user) -> dict:
     request=ConsentChangeSerializer,
     responses={200: ConsentSerializer, **ERRORS},
     operation_id="consent_change",
-    description="Grant (granted=true) or revoke (granted=false) one scope. Errors: "
-    "unknown_scope, already_granted, not_granted, no_terms.",
+    description="Grant (granted=true) or revoke (granted=false) one scope. A repeat (the "
+    "scope granted or revoked already) is the same 200 and records nothing. Errors: "
+    "unknown_scope, not_granted (never granted), no_terms.",
 )
 @api_view(["GET", "POST"])
 def consent_view(request):
@@ -105,7 +106,7 @@ class RecordPagination(PageNumberPagination):
 
 
 class AnalysisFilters(serializers.Serializer):
-    photo = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    photo = IdField(required=False)
     step = serializers.CharField(required=False, max_length=32)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)

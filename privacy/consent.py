@@ -185,7 +185,9 @@ def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> Conse
         raise ConsentError(f"No terms are published for {scope!r} yet.", "no_terms")
     _lock_user(user)
     if allows(user, scope):
-        raise ConsentError(f"{scope!r} is already granted.", "already_granted")
+        # A repeated or concurrent grant (a double-submitted form, an app retrying): the
+        # scope is granted under the current terms already; the same answer, no new event.
+        return ConsentEvent.objects.filter(user=user, scope=scope).order_by("-created_at", "-id")[0]
     event = _record(
         user,
         scope,
@@ -210,8 +212,10 @@ def revoke(
     last = (
         ConsentEvent.objects.filter(user=user, scope=scope).order_by("-created_at", "-id").first()
     )
-    if last is None or last.action != ConsentAction.GRANT:
+    if last is None:
         raise ConsentError(f"{scope!r} is not granted, so it cannot be revoked.", "not_granted")
+    if last.action != ConsentAction.GRANT:
+        return last  # revoked already (a repeat or a concurrent twin): the same answer
     event = _record(user, scope, ConsentAction.REVOKE, channel=channel, device=device, note=note)
     # The apps above act now (face data deleted, suggestions withdrawn), in this transaction.
     signals.consent_revoked.send(sender=ConsentEvent, user=user, scope=scope)

@@ -28,7 +28,7 @@ def test_it_is_not_a_requirement_any_more():
     assert "django-celery-results" not in requirements
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_drops_the_results_tables_and_their_permissions():
     # What an install from before left: the tables with a row in them, the permission.
     with connection.cursor() as cursor:
