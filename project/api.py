@@ -139,3 +139,22 @@ def server_error(request):
     except Exception:  # the error may be the database itself: a bare page then
         return defaults.server_error(request)
     return HttpResponseServerError(html)
+
+
+def document_refused_input(result, generator, request, public):
+    """drf-spectacular hook: every operation may answer 400, since text with a control
+    character (in a query string too) is refused before any view runs
+    (project.middleware.ControlCharactersMiddleware)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault(
+                "400",
+                {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                    "description": "Invalid input (text with control characters)",
+                },
+            )
+    return result

@@ -2,7 +2,9 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 
 
@@ -43,6 +45,13 @@ def _strings(value, name=""):
             stack.extend((name, item) for item in value)
 
 
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def refused_field(request) -> str | None:
     """The first input field of the request whose text has a control character, or None."""
     fields = [request.GET]
@@ -56,9 +65,11 @@ def refused_field(request) -> str | None:
             for name, text in _strings(body):
                 if CONTROL_CHARACTERS.search(text):
                     return name or "body"
-        elif request.method == "POST" and content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
+        elif (
+            request.method == "POST"
+            and content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            # Not a body over the upload limit: the upload views refuse it (413) unparsed.
+            and _content_length(request) <= settings.UPLOAD_MAX_BYTES + 1024 * 1024
         ):
             fields.append(request.POST)
     for data in fields:
@@ -81,7 +92,10 @@ class ControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        field = refused_field(request)
+        try:
+            field = refused_field(request)
+        except (ValueError, SuspiciousOperation, MultiPartParserError):
+            field = None  # a body Django cannot read: the view answers it as it always did
         if field is None:
             return self.get_response(request)
         detail = f"{field}: control characters (such as NUL) are not allowed in text."

@@ -281,6 +281,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "project.api.document_refused_input",
+    ],
     # One schema name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "suggestions.models.Kind",
