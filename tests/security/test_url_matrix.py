@@ -234,69 +234,69 @@ URLS: dict[str, Url] = {
     ),
     # JSON to a multipart-only endpoint: refused alike for everyone, no row stored.
     "api/v1/^photos/$": api(GET, Try("POST", owner=(400, 415), others=(400, 403, 415))),
-    "api/v1/^photos/(?P<pk>[^/.]+)/$": api_owned(GET, Try("DELETE", owner=(204,)), pk="photo.pk"),
-    "api/v1/^photos/(?P<pk>[^/.]+)/original/$": api_owned(pk="photo.pk"),
-    "api/v1/^photos/(?P<pk>[^/.]+)/preview/$": api_owned(pk="photo.pk"),
-    "api/v1/^photos/(?P<pk>[^/.]+)/thumbnail/$": api_owned(pk="photo.pk"),
+    "api/v1/^photos/(?P<pk>[0-9]+)/$": api_owned(GET, Try("DELETE", owner=(204,)), pk="photo.pk"),
+    "api/v1/^photos/(?P<pk>[0-9]+)/original/$": api_owned(pk="photo.pk"),
+    "api/v1/^photos/(?P<pk>[0-9]+)/preview/$": api_owned(pk="photo.pk"),
+    "api/v1/^photos/(?P<pk>[0-9]+)/thumbnail/$": api_owned(pk="photo.pk"),
     "api/v1/^photos/trash/$": api(),
     "api/v1/^photos/trash/empty/$": api(GET, Try("POST", owner=(200,))),
-    "api/v1/^photos/(?P<pk>[^/.]+)/restore/$": api_owned(Try("POST", owner=(200,)), pk="photo.pk"),
+    "api/v1/^photos/(?P<pk>[0-9]+)/restore/$": api_owned(Try("POST", owner=(200,)), pk="photo.pk"),
     # alice's photo is not in the trash: deleting it forever is refused, to her too.
-    "api/v1/^photos/(?P<pk>[^/.]+)/forever/$": api_owned(
+    "api/v1/^photos/(?P<pk>[0-9]+)/forever/$": api_owned(
         Try(owner=(404,)), Try("POST", owner=(404,)), pk="photo.pk"
     ),
     "api/v1/processing/status/": api(),
     "api/v1/^people/$": api(),
-    "api/v1/^people/(?P<pk>\\d+)/$": api_owned(
+    "api/v1/^people/(?P<pk>[0-9]+)/$": api_owned(
         GET, Try("PATCH", (200,), {"name": "renamed"}), pk="person.pk"
     ),
-    "api/v1/^people/(?P<pk>\\d+)/cover/$": api_owned(pk="person.pk"),
+    "api/v1/^people/(?P<pk>[0-9]+)/cover/$": api_owned(pk="person.pk"),
     # Into itself: refused (400) for the owner, but only after the ownership check.
-    "api/v1/^people/(?P<pk>\\d+)/merge/$": api_owned(
+    "api/v1/^people/(?P<pk>[0-9]+)/merge/$": api_owned(
         Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
     ),
-    "api/v1/^people/(?P<pk>\\d+)/photos/$": api_owned(pk="person.pk"),
+    "api/v1/^people/(?P<pk>[0-9]+)/photos/$": api_owned(pk="person.pk"),
     "api/v1/^people/merges/$": api(),
     # A bad body: refused (400) for the owner, after the ownership check.
-    "api/v1/^people/(?P<pk>\\d+)/faces/$": api_owned(
+    "api/v1/^people/(?P<pk>[0-9]+)/faces/$": api_owned(
         Try("POST", (400,), {"faces": ["@face.pk"], "action": "none"}), pk="person.pk"
     ),
-    "api/v1/^people/(?P<pk>\\d+)/forget/$": api_owned(pk="person.pk"),
+    "api/v1/^people/(?P<pk>[0-9]+)/forget/$": api_owned(pk="person.pk"),
     # The world's merge is already undone: 400 for the owner.
-    "api/v1/^people/(?P<pk>\\d+)/undo-merge/$": api_owned(
+    "api/v1/^people/(?P<pk>[0-9]+)/undo-merge/$": api_owned(
         Try("POST", (400,), {"merge": "@merge.pk"}), pk="person.pk"
     ),
     "api/v1/^albums/$": api(GET, Try("POST", (201,), {"title": "new"})),
-    "api/v1/^albums/(?P<pk>\\d+)/$": api_owned(
+    "api/v1/^albums/(?P<pk>[0-9]+)/$": api_owned(
         GET,
         Try("PATCH", (200,), {"title": "renamed by a stranger"}),
         Try("DELETE", (200,)),
         pk="user_album.pk",
     ),
-    "api/v1/^albums/(?P<pk>\\d+)/add/$": api_owned(
+    "api/v1/^albums/(?P<pk>[0-9]+)/add/$": api_owned(
         Try("POST", (200,), {"photo_ids": ["@other_photo.pk"]}), pk="user_album.pk"
     ),
-    "api/v1/^albums/(?P<pk>\\d+)/remove/$": api_owned(
+    "api/v1/^albums/(?P<pk>[0-9]+)/remove/$": api_owned(
         Try("POST", (200,), {"photo_ids": ["@photo.pk"]}), pk="user_album.pk"
     ),
-    "api/v1/^albums/(?P<pk>\\d+)/deletion/$": api_owned(pk="user_album.pk"),
+    "api/v1/^albums/(?P<pk>[0-9]+)/deletion/$": api_owned(pk="user_album.pk"),
     "api/v1/^suggestions/$": api(),
     "api/v1/^suggestions/generate/$": api(Try("POST", owner=(202,))),
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/$": api_owned(pk="suggestion.pk"),
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/image/$": api_owned(pk="suggestion.pk"),
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/save/$": api_owned(
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/$": api_owned(pk="suggestion.pk"),
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/image/$": api_owned(pk="suggestion.pk"),
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/save/$": api_owned(
         Try("POST", owner=(200, 201)), pk="suggestion.pk"
     ),
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/dismiss/$": api_owned(
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"
     ),
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/story/$": api_owned(pk="suggestion.pk"),
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/story/$": api_owned(pk="suggestion.pk"),
     # 202 queued, or 409 when the world's alice has not granted cloud processing.
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/$": api_owned(
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/video/$": api_owned(
         Try("GET"), Try("POST", owner=(202, 409)), pk="suggestion.pk"
     ),
     # No video rendered in this world: a 404 for the owner too.
-    "api/v1/^suggestions/(?P<pk>[^/.]+)/video/file/$": api_owned(
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/video/file/$": api_owned(
         Try("GET", owner=(404,)), pk="suggestion.pk"
     ),
     # A dry run saves nothing; for bob, alice's person is none of his: 400.
@@ -309,7 +309,7 @@ URLS: dict[str, Url] = {
             data={"kind": "never_person", "person": "@person.pk", "dry_run": True},
         ),
     ),
-    "api/v1/^memory-controls/(?P<pk>[^/.]+)/$": api_owned(
+    "api/v1/^memory-controls/(?P<pk>[0-9]+)/$": api_owned(
         GET, Try("DELETE", owner=(204,)), pk="memory_control.pk"
     ),
 }
