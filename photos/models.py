@@ -326,6 +326,11 @@ class PersonMerge(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     into = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
+    # After an undo, the person it gave back (moved to whoever they are merged into later):
+    # the record holds their name, so it goes when they do (forgetting them, for one).
+    source = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="merges_from"
+    )
     # What the merged-away person was, to make them again on undo.
     source_name = models.CharField(max_length=100, blank=True)
     source_birthday = models.DateField(null=True, blank=True)

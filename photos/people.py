@@ -12,23 +12,50 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from photos import signals
 from photos.lib import face_quality
 from photos.lib import faces as face_maths
 from photos.models import Face, FaceRejection, Person, PersonMerge, Photo
-from privacy import consent, records
+from privacy import consent, export, records, registry
 from privacy.files import delete_files_on_commit
 from privacy.models import Outcome, Scope
 
 
 class PeopleError(ValueError):
-    def __init__(self, message: str, code: str):
+    """A verb refused, with the message shown to the user and the HTTP status that says
+    why: 400 for a request that can never work, 404 for a person (or merge) that is gone,
+    409 for one whose state changed (by another request) so that it no longer applies."""
+
+    def __init__(self, message: str, code: str, status: int = 400):
         super().__init__(message)
         self.code = code
+        self.status = status
+
+
+GONE = "This person is no longer there: they were merged or forgotten meanwhile."
+
+
+def _lock_people(owner_id, pks) -> dict[int, Person]:
+    """Lock the owner's people `pks` for the rest of the transaction, in id order (so two
+    verbs on the same two people, in either direction, queue instead of deadlocking), and
+    return those that still exist. Read after the lock: a verb that waited sees what the
+    one before it left."""
+    rows = (
+        Person.objects.select_for_update()
+        .filter(owner_id=owner_id, pk__in=sorted(set(pks)))
+        .order_by("pk")
+    )
+    return {person.pk: person for person in rows}
+
+
+def _locked(person: Person) -> Person:
+    found = _lock_people(person.owner_id, [person.pk]).get(person.pk)
+    if found is None:
+        raise PeopleError(GONE, "gone", 404)
+    return found
 
 
 def limits() -> face_quality.Thresholds:
@@ -373,19 +400,69 @@ def update_person(person: Person, **fields) -> Person:
     return person
 
 
+def shared_photos(source: Person, into: Person) -> list[int]:
+    """The photos in which both people have a face (the same frame, for a video): merging
+    them would put two faces of one photo on one person, which the people rules forbid."""
+    theirs = set(Face.objects.filter(person=source).values_list("photo_id", "frame_time"))
+    return sorted(
+        {
+            photo_id
+            for photo_id, frame in Face.objects.filter(person=into).values_list(
+                "photo_id", "frame_time"
+            )
+            if (photo_id, frame) in theirs
+        }
+    )
+
+
+def same_photo_refusal(source: Person, into: Person, photo_ids) -> str:
+    n = len(photo_ids)
+    return (
+        f"{source} and {into} are both in {n} photo{'s' if n != 1 else ''}, and one photo "
+        "shows a person once, so they are not merged. If they are the same person, one of "
+        "the two faces in each of those photos is someone else: take it off "
+        '("not this person") first.'
+    )
+
+
+def merge_preview(source: Person, into: Person) -> dict:
+    """What a merge would do, shown before it (page and API): how many faces move, and
+    whether it is refused because the two share photos (and which)."""
+    shared = shared_photos(source, into) if source.pk != into.pk else []
+    return {
+        "faces": source.faces.count(),
+        "shared_photo_ids": shared,
+        "allowed": not shared and source.pk != into.pk and source.pack == into.pack,
+        "refusal": same_photo_refusal(source, into, shared) if shared else "",
+    }
+
+
 @transaction.atomic
 def merge(source: Person, into: Person) -> Person:
-    """All of `source`'s faces join `into`; `source` is removed. Same owner and pack only.
-    The merge is recorded (PersonMerge) so that the user can see and undo it."""
+    """All of `source`'s faces join `into`; `source` is removed. Same owner and pack only,
+    and never two people who share a photo (refused: which face is wrong is the user's to
+    say). The merge is recorded (PersonMerge) so that the user can see and undo it.
+
+    Both people are locked first, in id order, and read again: of two merges of the same
+    pair at once (either direction), or a merge and a forget, the second finds a person
+    gone and is refused (404), instead of moving faces to a deleted person."""
     if source.pk == into.pk:
         raise PeopleError("A person cannot be merged into themselves.", "same_person")
     if source.owner_id != into.owner_id:
-        raise PeopleError("Person not found.", "not_found")
+        raise PeopleError("Person not found.", "not_found", 404)
+    locked = _lock_people(into.owner_id, [source.pk, into.pk])
+    if len(locked) != 2:
+        raise PeopleError(GONE, "gone", 404)
+    source, into = locked[source.pk], locked[into.pk]
     if source.pack != into.pack:
         raise PeopleError(
             "These people were recognised by different face models and cannot be merged.",
             "different_pack",
         )
+    # Read after the lock, on the faces the merge would move.
+    shared = shared_photos(source, into)
+    if shared:
+        raise PeopleError(same_photo_refusal(source, into, shared), "same_photo", 409)
     record = PersonMerge(
         owner_id=into.owner_id,
         into=into,
@@ -409,8 +486,10 @@ def merge(source: Person, into: Person) -> Person:
     Face.objects.filter(person=into, pk__in=list(rejected)).update(
         person=None, assigned_by_user=False
     )
-    # Earlier merges into the source now live on in `into` (undoing them restores there).
+    # Earlier merges into the source now live on in `into` (undoing them restores there),
+    # and an undone merge that gave the source back now names someone who is `into`.
     PersonMerge.objects.filter(into=source).update(into=into)
+    PersonMerge.objects.filter(source=source).update(source=into)
     if not into.name and source.name:
         into.name = source.name
     if into.birthday is None and source.birthday is not None:
@@ -428,10 +507,24 @@ def merge(source: Person, into: Person) -> Person:
 @transaction.atomic
 def undo_merge(record: PersonMerge) -> Person:
     """The merged-away person comes back with the faces that moved (those still on the
-    merged person), their name, birthday and "not this person" marks."""
+    merged person), their name, birthday and "not this person" marks.
+
+    The merged person is locked before the record (the order merge() takes them in), and
+    both are read again under the lock: of two undos at once, the second finds it done."""
+    into = _lock_people(record.owner_id, [record.into_id]).get(record.into_id)
+    record = (
+        PersonMerge.objects.select_for_update().filter(pk=record.pk, owner_id=record.owner_id)
+    ).first()
+    if record is None or into is None:
+        raise PeopleError("This merge is no longer there: its person was forgotten.", "gone", 404)
     if record.undone_at is not None:
-        raise PeopleError("This merge was already undone.", "already_undone")
-    into = record.into
+        raise PeopleError("This merge was already undone.", "already_undone", 409)
+    if record.into_id != into.pk:
+        raise PeopleError(
+            "This merge changed meanwhile (its person was merged again); try again.",
+            "conflict",
+            409,
+        )
     source = Person.objects.create(
         owner_id=record.owner_id,
         pack=into.pack,
@@ -447,7 +540,9 @@ def undo_merge(record: PersonMerge) -> Person:
     into.name, into.birthday = record.into_name, record.into_birthday
     into.save(update_fields=["name", "birthday"])
     record.undone_at = timezone.now()
-    record.save(update_fields=["undone_at"])
+    # The record names the person it gave back: forgetting them deletes it.
+    record.source = source
+    record.save(update_fields=["undone_at", "source"])
     refresh({into.pk, source.pk})
     source.refresh_from_db()
     return source
@@ -545,33 +640,39 @@ def assign_face(
 # --- Forgetting a person -----------------------------------------------------------------
 
 
+def _merges_naming(person: Person):
+    """The merge records that hold the person's name: merges into them, and undone merges
+    that gave them back."""
+    return PersonMerge.objects.filter(Q(into=person) | Q(source=person))
+
+
 def forget_preview(person: Person) -> dict[str, int]:
-    """What "forget this person" deletes, counted before the user confirms."""
+    """What "forget this person" deletes, counted before the user confirms: the person's
+    faces and merge records here, what each app above holds about them (its personal-data
+    provider's person_counts), and the export ZIPs, which hold copies of all of it."""
     counts = {
         "faces": person.faces.count(),
         "photos": person.faces.values("photo_id").distinct().count(),
-        "merges": person.merges.count(),
+        "merges": _merges_naming(person).count(),
         "suggestions": 0,
+        "exports": export.held(person.owner),
     }
-    for _receiver, extra in signals.person_forgetting.send(
-        sender=Person, person=person, dry_run=True
-    ):
-        for key, value in (extra or {}).items():
-            counts[key] = counts.get(key, 0) + value
-    return counts
+    return registry.merge([counts, *(p.person_counts(person) for p in registry.providers())])
 
 
 @transaction.atomic
 def forget(person: Person, *, keep_faces: bool = False) -> dict[str, int]:
-    """Delete the person, their name and birthday, and every suggestion that used them
-    (the suggestions app receives `person_forgetting`). Their faces' embeddings and crops
-    go too, unless `keep_faces`: then the faces stay on their photos as nobody's, never
-    grouped again ("unrecognised")."""
+    """Delete the person, their name and birthday, every merge record and every row of
+    the apps above that names them (their providers' forget_person: suggestions that show
+    them), and the export ZIPs built earlier. Their faces' embeddings and crops go too,
+    unless `keep_faces`: then the faces stay on their photos as nobody's, never grouped
+    again ("unrecognised"). The person is locked first: a merge or a second forget racing
+    this one waits, then finds them gone (404)."""
+    person = _locked(person)
     counts = forget_preview(person)
-    for _receiver, _done in signals.person_forgetting.send(
-        sender=Person, person=person, dry_run=False
-    ):
-        pass
+    for provider in registry.providers():
+        provider.forget_person(person)
+    _merges_naming(person).delete()
     faces = list(person.faces.all())
     crops = [f.crop.name for f in faces if f.crop]
     if keep_faces:
@@ -590,6 +691,8 @@ def forget(person: Person, *, keep_faces: bool = False) -> dict[str, int]:
         Face.objects.filter(pk__in=[f.pk for f in faces]).delete()
     delete_files_on_commit(crops)
     person.delete()
+    # faces.json and people.json of an export built earlier hold the person.
+    export.discard(person.owner, "Deleted with the person it held (a person was forgotten).")
     counts["kept_faces"] = len(faces) if keep_faces else 0
     # The log (and so the export) says that a person was forgotten and when; not who.
     records.record_step(

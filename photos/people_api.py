@@ -37,7 +37,10 @@ def _errors(*codes: int) -> dict:
     text = {
         400: "Invalid input",
         401: "Not authenticated",
-        404: "Not found (or not yours, or face analysis is off, or no such page)",
+        404: "Not found (or not yours, or face analysis is off, or no such page; or the "
+        "person was merged or forgotten by another request meanwhile: code `gone`)",
+        409: "Refused: the state changed or forbids it (code `already_undone`, `conflict`, "
+        "or `same_photo`: the two people share a photo)",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
 
@@ -104,6 +107,20 @@ class MergeSerializer(serializers.Serializer):
     into = StrictIntegerField(min_value=1, max_value=MAX_ID)
 
 
+class MergeQuerySerializer(serializers.Serializer):
+    into = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class MergePreviewSerializer(serializers.Serializer):
+    faces = serializers.IntegerField(help_text="The faces that would join `into`.")
+    allowed = serializers.BooleanField()
+    shared_photo_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Photos both people are in: while there is one, the merge is refused.",
+    )
+    refusal = serializers.CharField(help_text="Why the merge is refused; empty if it is not.")
+
+
 class FacesActionSerializer(serializers.Serializer):
     faces = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
@@ -130,8 +147,15 @@ class ForgetSerializer(serializers.Serializer):
 class ForgetCountsSerializer(serializers.Serializer):
     faces = serializers.IntegerField()
     photos = serializers.IntegerField()
-    merges = serializers.IntegerField()
+    merges = serializers.IntegerField(help_text="Merge records that name the person.")
     suggestions = serializers.IntegerField()
+    albums_renamed = serializers.IntegerField(
+        default=0, help_text="Saved albums whose title names the person: renamed to dates."
+    )
+    memory_settings = serializers.IntegerField(default=0)
+    exports = serializers.IntegerField(
+        default=0, help_text="Export ZIPs built or being built, which hold the person: deleted."
+    )
 
 
 class MergeRecordSerializer(serializers.ModelSerializer):
@@ -217,20 +241,41 @@ class PersonViewSet(
         return self.get_queryset().get(pk=pk)
 
     @extend_schema(
-        request=MergeSerializer,
-        responses={200: PersonSerializer, **_errors(400, 401, 404)},
-        description="Move every face of this person to `into` and remove this person.",
+        methods=["GET"],
+        parameters=[
+            OpenApiParameter(
+                "into", OpenApiTypes.INT, required=True, description="The person to merge with."
+            )
+        ],
+        responses={200: MergePreviewSerializer, **_errors(400, 401, 404)},
+        description="What merging this person into `into` would do, changing nothing: the "
+        "faces that would move, and whether it is refused because both people are in one "
+        "photo (which photos; one photo shows a person once).",
     )
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        methods=["POST"],
+        request=MergeSerializer,
+        responses={200: PersonSerializer, **_errors(400, 401, 404, 409)},
+        description="Move every face of this person to `into` and remove this person. "
+        "Refused (409 `same_photo`) while both are in one photo; 404 `gone` if either was "
+        "merged or forgotten meanwhile.",
+    )
+    @action(detail=True, methods=["get", "post"])
     def merge(self, request, pk=None):
         person = self.get_object()
-        body = MergeSerializer(data=request.data)
+        body = (MergeQuerySerializer if request.method == "GET" else MergeSerializer)(
+            data=request.query_params if request.method == "GET" else request.data
+        )
         body.is_valid(raise_exception=True)
         into = get_person_for_user(request.user, body.validated_data["into"], self.get_queryset())
+        if request.method == "GET":
+            if into.pk == person.pk:
+                return error("A person cannot be merged into themselves.", "same_person")
+            return Response(MergePreviewSerializer(people.merge_preview(person, into)).data)
         try:
             merged = people.merge(person, into)
         except people.PeopleError as exc:
-            return error(str(exc), exc.code)
+            return error(str(exc), exc.code, exc.status)
         return Response(self.get_serializer(self._fresh(merged.pk)).data)
 
     @extend_schema(
@@ -272,8 +317,10 @@ class PersonViewSet(
         request=ForgetSerializer,
         responses={200: ForgetCountsSerializer, **_errors(400, 401, 404)},
         description="Forget this person: the person, name and birthday, their faces' "
-        "embeddings and crops (or, with keep_faces, the faces stay as unrecognised) and "
-        "every suggestion that used them. Returns what was deleted.",
+        "embeddings and crops (or, with keep_faces, the faces stay as unrecognised), the "
+        "merge records that name them, every suggestion that shows them and the export "
+        "ZIPs built earlier. Returns what was deleted; 404 `gone` if they were merged or "
+        "forgotten by another request meanwhile.",
     )
     @action(detail=True, methods=["get", "post"])
     def forget(self, request, pk=None):
@@ -282,7 +329,10 @@ class PersonViewSet(
             return Response(ForgetCountsSerializer(people.forget_preview(person)).data)
         body = ForgetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        counts = people.forget(person, keep_faces=body.validated_data["keep_faces"])
+        try:
+            counts = people.forget(person, keep_faces=body.validated_data["keep_faces"])
+        except people.PeopleError as exc:
+            return error(str(exc), exc.code, exc.status)
         return Response(ForgetCountsSerializer(counts).data)
 
     @extend_schema(
@@ -299,7 +349,7 @@ class PersonViewSet(
 
     @extend_schema(
         request=UndoMergeSerializer,
-        responses={200: PersonSerializer, **_errors(400, 401, 404)},
+        responses={200: PersonSerializer, **_errors(400, 401, 404, 409)},
         description="Undo a merge into this person (`merge`, an id from /people/merges/; "
         "without it the latest one not undone yet): the merged-away person comes back with "
         "their faces, name and birthday. Returns that person.",
@@ -321,7 +371,7 @@ class PersonViewSet(
         try:
             source = people.undo_merge(record)
         except people.PeopleError as exc:
-            return error(str(exc), exc.code)
+            return error(str(exc), exc.code, exc.status)
         return Response(self.get_serializer(self._fresh(source.pk)).data)
 
     @extend_schema(

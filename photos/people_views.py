@@ -38,6 +38,25 @@ def _back(request, fallback):
     return redirect(fallback)
 
 
+# A verb that lost a race to another request: the person was merged or forgotten
+# meanwhile (404), the merge undone already or changed (409).
+RACE_CODES = {"gone", "already_undone", "conflict"}
+
+
+def _refused(request, exc: people.PeopleError, fallback):
+    """The loser of a race gets a page that says what happened, with its 4xx status; any
+    other refusal is a message on the page the user came from (`fallback`)."""
+    if exc.code in RACE_CODES:
+        return render(
+            request,
+            "photos/person_refused.html",
+            {"message": str(exc), "page": "people"},
+            status=exc.status,
+        )
+    messages.error(request, str(exc))
+    return fallback
+
+
 @login_required
 @require_GET
 def people_list(request):
@@ -140,10 +159,20 @@ def person_merge_confirm(request, pk):
     sides = [
         (p, list(p.faces.shown().order_by("-clear", "-det_score")[:24])) for p in (person, into)
     ]
+    preview = people.merge_preview(person, into)
+    # The photos that stop the merge, to open and correct (at most a page of them).
+    shared = Photo.objects.for_owner(request.user).filter(pk__in=preview["shared_photo_ids"])
     return render(
         request,
         "photos/person_merge.html",
-        {"person": person, "into": into, "sides": sides, "page": "people"},
+        {
+            "person": person,
+            "into": into,
+            "sides": sides,
+            "preview": preview,
+            "shared": list(shared[:48]),
+            "page": "people",
+        },
     )
 
 
@@ -159,8 +188,7 @@ def person_merge(request, pk):
     try:
         merged = people.merge(person, into)
     except people.PeopleError as exc:
-        messages.error(request, str(exc))
-        return redirect("photos:person", pk=person.pk)
+        return _refused(request, exc, redirect("photos:person", pk=person.pk))
     messages.success(request, "Merged. You can undo it from the People page.")
     return redirect("photos:person", pk=merged.pk)
 
@@ -172,8 +200,7 @@ def merge_undo(request, pk):
     try:
         source = people.undo_merge(record)
     except people.PeopleError as exc:
-        messages.error(request, str(exc))
-        return redirect("photos:people")
+        return _refused(request, exc, redirect("photos:people"))
     messages.success(request, f"Merge undone: {source} is a person of their own again.")
     return redirect("photos:person", pk=source.pk)
 
@@ -215,7 +242,10 @@ def person_forget(request, pk):
             {"person": person, "counts": counts, "page": "people"},
         )
     keep = request.POST.get("keep_faces") == "1"
-    counts = people.forget(person, keep_faces=keep)
+    try:
+        counts = people.forget(person, keep_faces=keep)
+    except people.PeopleError as exc:
+        return _refused(request, exc, redirect("photos:people"))
     messages.success(
         request,
         f"Forgotten: the person, {counts['faces']} face{'s' if counts['faces'] != 1 else ''}"

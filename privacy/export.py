@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.utils import timezone
 
 from privacy import files, registry
@@ -154,6 +155,12 @@ def write_zip(job: ExportJob, target) -> None:
 
 
 ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+
+def held(user) -> int:
+    """How many of the user's exports discard() would take: ZIPs kept, and builds waiting
+    or running (what a deletion's preview counts before it discards them)."""
+    return ExportJob.objects.filter(user=user).filter(Q(status__in=ACTIVE) | ~Q(file="")).count()
 
 
 def discard(user, reason: str) -> int:

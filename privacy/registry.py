@@ -36,6 +36,17 @@ class PersonalData:
         what stays."""
         return {}
 
+    def person_counts(self, person) -> dict[str, int]:
+        """What forgetting `person` (a photos.Person of the user's) deletes or changes in
+        this app, for the confirmation step of "forget this person" (page and API)."""
+        return {}
+
+    def forget_person(self, person) -> dict[str, int]:
+        """Delete every row of this app that names or shows `person` (the person still
+        exists while it runs, inside the forget's transaction); returns the same counts
+        as person_counts."""
+        return {}
+
     def export(self, user, zf, progress=None) -> None:
         """Write the app's files into the open zipfile.ZipFile `zf`. `progress(fraction)`,
         when given, may be called with 0..1 as the work goes on."""

@@ -54,6 +54,9 @@ class Suggestion(models.Model):
     photos = models.ManyToManyField(
         "photos.Photo", through="SuggestionPhoto", related_name="suggestions"
     )
+    # The people it is about or names, as the kind chose them (Proposal.person_ids), not
+    # read back from its key or title: forgetting any of them deletes it.
+    people = models.ManyToManyField("photos.Person", related_name="suggestions", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # First opened by its owner: the feed puts the newest unseen ones first.
     seen_at = models.DateTimeField(null=True, blank=True)

@@ -21,7 +21,12 @@ class SuggestionsData(PersonalData):
     readme = """\
 data/suggestions.json suggestions, albums, memories settings and story videos
 suggestions/videos/   the story videos you rendered (MP4)"""
-    count_labels = {"memory_settings": "memories settings", "story_videos": "story videos"}
+    count_labels = {
+        "memory_settings": "memories settings",
+        "story_videos": "story videos",
+        "albums_renamed": "saved albums named after a person (renamed to their dates)",
+        "albums_kept": "albums kept",
+    }
 
     def counts(self, user, *, derived=False):
         # Suggestions and albums are derived from the photos; memories settings are the
@@ -34,11 +39,6 @@ suggestions/videos/   the story videos you rendered (MP4)"""
         if not derived:
             counts["memory_settings"] = MemoryControl.objects.filter(owner=user).count()
         return counts
-
-    count_labels = {
-        "albums_renamed": "saved albums named after a person (renamed to their dates)",
-        "albums_kept": "albums kept",
-    }
 
     def revocation_counts(self, user, scopes):
         """As services.withdraw_for_scope does it, for each of `scopes` in turn."""
@@ -57,6 +57,12 @@ suggestions/videos/   the story videos you rendered (MP4)"""
             counts["albums_renamed"] = services.face_named_albums(user).count()
         counts["albums_kept"] = Album.objects.filter(owner=user).count()
         return counts
+
+    def person_counts(self, person):
+        return services.forget_person(person, dry_run=True)
+
+    def forget_person(self, person):
+        return services.forget_person(person)
 
     def export(self, user, zf, progress=None):
         suggestions = (

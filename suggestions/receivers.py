@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from photos.signals import analysis_drained, person_forgetting, photos_deleting, photos_trashed
+from photos.signals import analysis_drained, photos_deleting, photos_trashed
 from privacy.signals import consent_revoked
 from suggestions import services, stories, tasks
 from suggestions.models import StoryVideo
@@ -29,13 +29,6 @@ def delete_video_file(sender, instance, **kwargs):
     """However the row goes (the video erased, its suggestion dismissed, withdrawn or
     erased), its MP4 goes after the commit."""
     stories.delete_file_of(instance)
-
-
-@receiver(person_forgetting, dispatch_uid="suggestions.forget_person")
-def forget_suggestions_of_person(sender, person, dry_run, **kwargs):
-    """Counts (dry_run) or deletes, inside the forget's transaction, the suggestions that
-    used a person being forgotten."""
-    return {"suggestions": services.forget_person(person, dry_run=dry_run)}
 
 
 @receiver(photos_trashed, dispatch_uid="suggestions.leave_trashed")

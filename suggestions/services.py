@@ -21,7 +21,7 @@ from suggestions.kinds import REGISTRY, Context, PhotoInfo, Proposal
 from suggestions.kinds.base import PersonInfo
 from suggestions.lib.effects import EFFECTS
 from suggestions.lib.geodesy import haversine_km, infer_home_from_habits
-from suggestions.models import Album, State, Suggestion, SuggestionPhoto
+from suggestions.models import Album, MemoryControl, State, Suggestion, SuggestionPhoto
 
 log = logging.getLogger(__name__)
 
@@ -87,26 +87,42 @@ def forget_renders_of(owner, photo_ids) -> int:
     return len(names)
 
 
-def suggestions_using(person) -> list[Suggestion]:
-    """Suggestions made about this person: their birthday or album by key, or naming them.
-    A name shared with another person counts too: forgetting errs on deleting."""
-    found = []
-    for suggestion in Suggestion.objects.for_owner(person.owner).filter(uses_faces=True):
-        key = suggestion.key
-        named = person.name and person.name in (suggestion.explanation or {}).get("people", [])
-        if f":p{person.pk}:" in key or key == f"person:{person.pk}" or named:
-            found.append(suggestion)
-    return found
+def suggestions_showing(person):
+    """Every suggestion of the owner's that is about or names this person, of any kind and
+    state (Suggestion.people, filled when it was made)."""
+    return Suggestion.objects.filter(owner_id=person.owner_id, people=person)
 
 
-def forget_person(person, *, dry_run: bool = False) -> int:
-    """Delete (or only count, with dry_run) every suggestion that used a person being
-    forgotten, saved ones included: they name the person. Images go after commit."""
-    used = suggestions_using(person)
-    if not dry_run and used:
-        delete_files_on_commit(s.image.name for s in used if s.image)
-        Suggestion.objects.filter(pk__in=[s.pk for s in used]).delete()
-    return len(used)
+def forget_person(person, *, dry_run: bool = False) -> dict[str, int]:
+    """Delete (or only count, with dry_run) what names a person being forgotten: every
+    suggestion that shows them, saved ones included (their images after commit, their
+    story videos with them), the memories settings about them, and a saved album's title
+    that came from one of those suggestions (it becomes the album's dates; the album and
+    its photos stay, as the user chose to keep them)."""
+    shown = suggestions_showing(person)
+    albums = list(
+        Album.objects.filter(suggestion__in=shown, title=F("suggestion__title")).select_related(
+            "suggestion"
+        )
+    )
+    settings_about = MemoryControl.objects.filter(owner_id=person.owner_id, person=person)
+    counts = {
+        "suggestions": shown.count(),
+        "albums_renamed": len(albums),
+        "memory_settings": settings_about.count(),
+    }
+    if dry_run:
+        return counts
+    for album in albums:
+        album.title = neutral_title(album.suggestion)
+    Album.objects.bulk_update(albums, ["title"])
+    doomed = list(shown.values_list("pk", flat=True))
+    delete_files_on_commit(
+        Suggestion.objects.filter(pk__in=doomed).exclude(image="").values_list("image", flat=True)
+    )
+    Suggestion.objects.filter(pk__in=doomed).delete()
+    settings_about.delete()
+    return counts
 
 
 @transaction.atomic
@@ -373,7 +389,12 @@ def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
     explanation = {**proposal.explanation, "photo_count": len(proposal.photo_ids)}
     if placed is not None:
         explanation["layout"] = placed
-    uses_faces = proposal.uses_faces or used_face_boxes or bool(explanation.get("people"))
+    uses_faces = (
+        proposal.uses_faces
+        or used_face_boxes
+        or bool(proposal.person_ids)
+        or bool(explanation.get("people"))
+    )
     try:
         with transaction.atomic():
             suggestion = Suggestion.objects.create(
@@ -391,6 +412,7 @@ def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
                 SuggestionPhoto(suggestion=suggestion, photo_id=pk, position=i)
                 for i, pk in enumerate(dict.fromkeys(proposal.photo_ids))
             )
+            suggestion.people.set(dict.fromkeys(proposal.person_ids))
             suggestion.image.save(f"{kind}-{suggestion.pk}.jpg", ContentFile(data), save=True)
     except IntegrityError:  # a concurrent run stored the same key first
         log.info("suggestion %s:%s already exists", kind, proposal.key)

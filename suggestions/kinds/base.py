@@ -60,6 +60,9 @@ class Proposal:
     # "Why this": reason (a sentence), people, places, dates; the service adds photo_count.
     explanation: dict = field(default_factory=dict)
     uses_faces: bool = False  # chose photos or wrote the title from recognised people
+    # The people it is about or names (Suggestion.people): forgetting one of them deletes
+    # it. Every kind that names a person or chooses photos by one fills it in.
+    person_ids: list[int] = field(default_factory=list)
     # How the image is rendered: a collage of `cover_ids` (default: the first photos) in
     # `style` (a layout from suggestions/lib/layout.py or None to choose), or `effect`
     # applied to the single photo.
@@ -185,10 +188,14 @@ class Context:
             counts.update(self.person_ids_in(pk))
         return counts
 
+    def top_person_ids(self, photo_ids: Iterable[int], limit: int = 3) -> list[int]:
+        return [pid for pid, _ in self.people_counts(photo_ids).most_common(limit)]
+
     def top_people(self, photo_ids: Iterable[int], limit: int = 3) -> list[str]:
-        return [
-            self.people[pid].name for pid, _ in self.people_counts(photo_ids).most_common(limit)
-        ]
+        return self.names(self.top_person_ids(photo_ids, limit))
+
+    def names(self, person_ids: Iterable[int]) -> list[str]:
+        return [self.people[pid].name for pid in person_ids]
 
     def top_places(self, photo_ids: Iterable[int], limit: int = 3) -> list[str]:
         counts = Counter(self.places[pk][0] for pk in photo_ids if pk in self.places)

@@ -62,6 +62,7 @@ class Birthday(SuggestionKind):
                     period_start=first,
                     period_end=last,
                     uses_faces=person_id is not None,
+                    person_ids=[person_id] if person_id else [],
                     caption=title,
                     cover_ids=chosen[:6],
                     explanation={

@@ -36,7 +36,8 @@ class Event(SuggestionKind):
         for ids in list(reversed(over))[: self.max_events]:
             start = ctx.by_id[ids[0]]
             themes = [labels.get(theme, theme) for theme in ctx.top_themes(ids, 1)]
-            people = _named(ctx, ids)
+            person_ids = _named(ctx, ids)
+            people = ctx.names(person_ids)
             place = ctx.place_label(ids, limit=1)
             home = sum(ctx.at_home(pk) for pk in ids) * 2 > len(ids)
             title = themes[0] if themes else _part_of_day(start.local.hour)
@@ -55,6 +56,7 @@ class Event(SuggestionKind):
                 period_start=first,
                 period_end=last,
                 uses_faces=bool(people),
+                person_ids=person_ids,
                 caption=f"{title} · {format_range(first, last)}",
                 cover_ids=best[:6],
                 explanation={
@@ -69,11 +71,9 @@ class Event(SuggestionKind):
 
 
 def _named(ctx, ids):
-    """Up to two people to name in the title, not those the user sees less of."""
+    """Up to two people (ids) to name in the title, not those the user sees less of."""
     counts = ctx.people_counts(ids)
-    return [ctx.people[pid].name for pid, _ in counts.most_common() if pid not in ctx.less_people][
-        :2
-    ]
+    return [pid for pid, _ in counts.most_common() if pid not in ctx.less_people][:2]
 
 
 def _part_of_day(hour: int) -> str:

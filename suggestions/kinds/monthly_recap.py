@@ -40,7 +40,8 @@ class MonthlyRecap(SuggestionKind):
                 best = good[: max(min_photos, len(best))]
             best = sorted(best, key=good.index)
             cover = [pk for pk in best if pk not in in_moments] or best
-            people = ctx.top_people(ids)
+            person_ids = ctx.top_person_ids(ids)
+            people = ctx.names(person_ids)
             places = ctx.top_places(ids)
             first, last = ctx.days(ids)
             title = f"{date(year, month, 1):%B %Y}"
@@ -51,6 +52,7 @@ class MonthlyRecap(SuggestionKind):
                 period_start=date(year, month, 1),
                 period_end=last.replace(day=_last_day(year, month)),
                 uses_faces=bool(people),
+                person_ids=person_ids,
                 caption=title,
                 style=HERO,
                 cover_ids=cover[:6],

@@ -39,6 +39,7 @@ class OverTheYears(SuggestionKind):
                 period_start=start,
                 period_end=end,
                 uses_faces=True,
+                person_ids=[person_id],
                 caption=f"{title} · {first}{DASH}{last}",
                 cover_ids=[ctx.best(years[year], 1)[0] for year in sorted(years)][-6:],
                 explanation={

@@ -29,12 +29,14 @@ class ThemeAlbum(SuggestionKind):
             if person_id in ctx.less_people:
                 continue
             name = ctx.people[person_id].name
-            yield from self._album(ctx, f"person:{person_id}", name, ids, "person", faces=True)
+            yield from self._album(
+                ctx, f"person:{person_id}", name, ids, "person", faces=True, of=person_id
+            )
         for (city, country, code), ids in sorted(by_place.items()):
             label = ctx.name_place((city, country, code))
             yield from self._album(ctx, f"place:{code}:{city}", label, ids, "place")
 
-    def _album(self, ctx, key, title, ids, by, faces=False):
+    def _album(self, ctx, key, title, ids, by, faces=False, of=None):
         if len(ids) < self.min_photos:
             return
         best = ctx.best(ids, self.limit)
@@ -44,6 +46,7 @@ class ThemeAlbum(SuggestionKind):
             "person": f"{len(ids)} photos of {title}.",
             "place": f"{len(ids)} photos taken in {title}.",
         }[by]
+        shown = [of] if of is not None else ctx.top_person_ids(ids)
         yield Proposal(
             key=key,
             title=title,
@@ -51,11 +54,12 @@ class ThemeAlbum(SuggestionKind):
             period_start=first,
             period_end=last,
             uses_faces=faces,
+            person_ids=shown,
             caption=title,
             cover_ids=best[:6],
             explanation={
                 "reason": reason,
-                "people": [title] if by == "person" else ctx.top_people(ids),
+                "people": ctx.names(shown),
                 "places": ctx.top_places(ids),
                 "dates": [first.isoformat(), last.isoformat()],
                 "album": by,

@@ -39,6 +39,7 @@ class Together(SuggestionKind):
                 period_start=first,
                 period_end=last,
                 uses_faces=True,
+                person_ids=[a, b],
                 caption=title,
                 cover_ids=best[:6],
                 explanation={

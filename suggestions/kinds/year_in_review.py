@@ -38,12 +38,10 @@ class YearInReview(SuggestionKind):
             by_month[ctx.by_id[pk].day.month].append(pk)
         for month in sorted(by_month):
             chosen += [pk for pk in by_month[month][:2] if pk not in chosen]
-        people = [
-            name
-            for pid, _ in ctx.people_counts(ids).most_common(5)
-            if pid not in ctx.less_people
-            for name in [ctx.people[pid].name]
+        person_ids = [
+            pid for pid, _ in ctx.people_counts(ids).most_common(5) if pid not in ctx.less_people
         ][:3]
+        people = ctx.names(person_ids)
         chosen = sorted(dict.fromkeys(chosen), key=lambda pk: ctx.by_id[pk].taken_at)
         chosen = chosen[: self.limit]
         title = f"Your {year}"
@@ -57,6 +55,7 @@ class YearInReview(SuggestionKind):
             period_start=date(year, 1, 1),
             period_end=date(year, 12, 31),
             uses_faces=bool(people),
+            person_ids=person_ids,
             caption=title,
             style=HERO,
             cover_ids=ctx.best(chosen, 6),

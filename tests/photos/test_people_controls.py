@@ -134,6 +134,7 @@ def test_forgetting_a_person_shows_counts_then_deletes(alice, alice_client, albu
         owner=alice, kind="birthday", key=f"birthday:p{ann.pk}:2025", title="Ann's birthday",
         uses_faces=True, explanation={"people": ["Ann"]},
     )  # fmt: skip
+    used.people.add(ann)  # as generation links it (Proposal.person_ids)
     other = Suggestion.objects.create(owner=alice, kind="trip", key="trip:1", title="Trip")
     crops = list(Face.objects.filter(person=ann).values_list("crop", flat=True))
     url = reverse("photos:person-forget", args=[ann.pk])
@@ -201,7 +202,7 @@ def test_api_corrects_faces_undoes_merges_and_forgets(alice, bob, api_client_for
     undone = api.post(undo, {"merge": history[0]["id"]}, format="json")
     assert undone.status_code == 200 and undone.json()["face_count"] == 3
     again = api.post(undo, {"merge": history[0]["id"]}, format="json")
-    assert again.status_code == 400 and again.json()["code"] == "already_undone"
+    assert again.status_code == 409 and again.json()["code"] == "already_undone"
     assert api.post(undo, {}, format="json").status_code == 404  # none left to undo
 
     ben_id = undone.json()["id"]

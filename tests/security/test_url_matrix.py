@@ -131,7 +131,8 @@ URLS: dict[str, Url] = {
     ),
     # The preview only (forgetting for real: tests/photos/test_people_controls.py).
     "library/people/<int:pk>/forget/": owned(pk="person.pk"),
-    "library/people/merges/<int:pk>/undo/": owned(Try("POST", owner=(302,)), pk="merge.pk"),
+    # The world's merge is already undone: 409 and a page saying so, for the owner.
+    "library/people/merges/<int:pk>/undo/": owned(Try("POST", owner=(409,)), pk="merge.pk"),
     "library/faces/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="face.pk"),
     "library/faces/<int:pk>/crop/": owned(pk="face.pk"),
     "library/faces/<int:pk>/reject/": owned(Try("POST", owner=(302,)), pk="face.pk"),
@@ -251,9 +252,10 @@ URLS: dict[str, Url] = {
         GET, Try("PATCH", (200,), {"name": "renamed"}), pk="person.pk"
     ),
     "api/v1/^people/(?P<pk>[0-9]+)/cover/$": api_owned(pk="person.pk"),
-    # Into itself: refused (400) for the owner, but only after the ownership check.
+    # Into itself: refused (400) for the owner, but only after the ownership check; the
+    # preview without ?into= too.
     "api/v1/^people/(?P<pk>[0-9]+)/merge/$": api_owned(
-        Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
+        Try("GET", (400,)), Try("POST", (400,), {"into": "@person.pk"}), pk="person.pk"
     ),
     "api/v1/^people/(?P<pk>[0-9]+)/photos/$": api_owned(pk="person.pk"),
     "api/v1/^people/merges/$": api(),
