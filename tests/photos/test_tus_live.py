@@ -16,9 +16,12 @@ from tusclient import client as tus_client
 from photos import uploads
 from photos.models import Photo, Upload
 from privacy.models import Scope
-from tests.browser.test_journey import server  # noqa: F401 - the live server fixture
+from tests.browser import test_journey
 from tests.factories import mp4_bytes
 from tests.tus import OCTET, padded_mp4
+
+# The live server of the browser tests (fixture `server`): the app as production serves it.
+_server_fixture = test_journey.server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -40,7 +43,7 @@ def test_tuspy_uploads_stops_and_resumes_from_the_servers_offset(
     alice,
     token,
     video_file,
-    server,  # noqa: F811
+    server,
 ):
     tus = tus_client.TusClient(
         f"{server}/api/v1/uploads/", headers={"Authorization": f"Token {token}"}
@@ -64,7 +67,7 @@ def test_tuspy_uploads_stops_and_resumes_from_the_servers_offset(
     assert head.getheader("Upload-Photo-Id") == str(photo.pk)
 
 
-def test_tuspy_sends_sha1_checksums_that_the_server_verifies(alice, token, server, photos_dir):  # noqa: F811
+def test_tuspy_sends_sha1_checksums_that_the_server_verifies(alice, token, server, photos_dir):
     data = mp4_bytes(photos_dir / "scenes/ibm_dog.jpg", seconds=1.0)
     tus = tus_client.TusClient(
         f"{server}/api/v1/uploads/", headers={"Authorization": f"Token {token}"}
