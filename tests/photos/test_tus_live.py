@@ -16,12 +16,8 @@ from tusclient import client as tus_client
 from photos import uploads
 from photos.models import Photo, Upload
 from privacy.models import Scope
-from tests.browser import test_journey
 from tests.factories import mp4_bytes
 from tests.tus import OCTET, padded_mp4
-
-# The live server of the browser tests (fixture `server`): the app as production serves it.
-_server_fixture = test_journey.server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
