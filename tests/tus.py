@@ -113,3 +113,40 @@ class GunicornServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+# A tuspy client in its own process, to be killed with SIGKILL: prints the upload's URL,
+# then uploads (from the server's offset, when given a URL to resume).
+CLIENT = """
+import sys
+from tusclient import client
+endpoint, token, path, chunk, url = sys.argv[1:6]
+tus = client.TusClient(endpoint, headers={"Authorization": "Token " + token})
+uploader = tus.uploader(path, url=url or None, chunk_size=int(chunk),
+                        metadata={"filename": "long-video.mp4", "filetype": "video/mp4"})
+if not url:
+    uploader.set_url(uploader.create_url())
+    uploader.offset = 0
+print(uploader.url, flush=True)
+uploader.upload()
+print("done", flush=True)
+"""
+
+
+def start_client(endpoint: str, token: str, path: Path, *, chunk: int, url: str = ""):
+    return subprocess.Popen(
+        [sys.executable, "-c", CLIENT, endpoint, token, str(path), str(chunk), url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(4 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
