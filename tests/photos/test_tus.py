@@ -4,10 +4,12 @@ checksums, termination, expiry, and every refusal as the protocol's 4xx."""
 
 import base64
 import hashlib
+import os
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from photos import uploads
@@ -413,3 +415,33 @@ def test_a_video_upload_goes_through_the_video_ingest(alice, phone, photos_dir):
     photo = Photo.objects.get(pk=last["Upload-Photo-Id"])
     assert photo.media_type == "video"
     assert photo.duration and photo.poster
+
+
+def test_a_large_body_goes_to_storage_in_pieces_with_bounded_memory(alice, phone):
+    import io
+    import tracemalloc
+
+    size = 48 * 1024 * 1024
+    upload = uploads.create(alice, source=Source.SYNC, length=size + 1)
+
+    class Body(io.RawIOBase):
+        """48 MB that exist only as they are read."""
+
+        def __init__(self):
+            self.left = size
+
+        def read(self, n):
+            n = min(n, self.left)
+            self.left -= n
+            return b"\0" * n
+
+    tracemalloc.start()
+    try:
+        upload = uploads.write(upload, offset=0, read=Body().read, content_length=size)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert upload.offset == size
+    # A few 256 KB reads at a time, never the body: a whole-body read would be 48 MB.
+    assert peak < 4 * 1024 * 1024, peak
+    assert os.path.getsize(default_storage.path(upload.storage_name)) == size
