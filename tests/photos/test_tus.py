@@ -4,6 +4,7 @@ checksums, termination, expiry, and every refusal as the protocol's 4xx."""
 
 import base64
 import hashlib
+import io
 import os
 from datetime import timedelta
 
@@ -418,7 +419,6 @@ def test_a_video_upload_goes_through_the_video_ingest(alice, phone, photos_dir):
 
 
 def test_a_large_body_goes_to_storage_in_pieces_with_bounded_memory(alice, phone):
-    import io
     import tracemalloc
 
     size = 48 * 1024 * 1024
@@ -445,3 +445,26 @@ def test_a_large_body_goes_to_storage_in_pieces_with_bounded_memory(alice, phone
     # A few 256 KB reads at a time, never the body: a whole-body read would be 48 MB.
     assert peak < 4 * 1024 * 1024, peak
     assert os.path.getsize(default_storage.path(upload.storage_name)) == size
+
+
+def test_an_empty_patch_at_the_end_finishes_an_upload_whose_finish_was_cut_off(
+    alice, phone, jpeg, monkeypatch
+):
+    location = create(phone, len(jpeg))["Location"]
+    upload = Upload.objects.get()
+    real_finish = uploads._finish
+
+    def dies(*args, **kwargs):
+        raise SystemExit("the process went away during the finish")
+
+    monkeypatch.setattr(uploads, "_finish", dies)
+    with pytest.raises(SystemExit):
+        uploads.write(upload, offset=0, read=io.BytesIO(jpeg).read, content_length=len(jpeg))
+    monkeypatch.setattr(uploads, "_finish", real_finish)
+    upload.refresh_from_db()
+    assert upload.offset == len(jpeg) and not upload.finished and upload.writer == ""
+    assert not Photo.objects.exists()
+    # A client that saw no answer asks again with nothing more to send.
+    response = patch(phone, location, len(jpeg), b"")
+    assert response.status_code == 204
+    assert response["Upload-Photo-Id"] == str(Photo.objects.get(owner=alice).pk)
