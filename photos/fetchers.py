@@ -5,7 +5,7 @@ that is not one (project.lookups). `queryset` lets a caller add select_related o
 annotations; the owner filter is applied on top of it whatever it is.
 """
 
-from photos.models import Album, Face, Person, PersonMerge, Photo
+from photos.models import Album, Face, Person, PersonMerge, Photo, Upload
 from project.lookups import get_or_404
 
 
@@ -36,3 +36,8 @@ def get_merge_for_user(user, pk, queryset=None) -> PersonMerge:
 def get_album_for_user(user, pk, queryset=None) -> Album:
     queryset = Album.objects.all() if queryset is None else queryset
     return get_or_404(queryset.filter(owner=user), pk, "album")
+
+
+def get_upload_for_user(user, pk, queryset=None) -> Upload:
+    queryset = Upload.objects.all() if queryset is None else queryset
+    return get_or_404(queryset.filter(owner=user), pk, "upload")

@@ -455,3 +455,75 @@ class AlbumPhoto(models.Model):
 
     def __str__(self):
         return f"photo {self.photo_id} in album {self.album_id}"
+
+
+class UploadQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def unfinished(self):
+        return self.filter(completed_at__isnull=True)
+
+    def expired(self, now=None):
+        """Unfinished uploads past their expiry, and finished or refused ones kept past it
+        (the row only answers a late HEAD; its bytes are gone already)."""
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
+class Upload(models.Model):
+    """A resumable upload (tus 1.0.0, photos/tus.py): the bytes received so far live on the
+    media storage (photos/upload_store.py), the row says how far they go. The offset only
+    moves under a claim taken with the row locked (photos.uploads.claim), so two PATCH
+    requests of one upload never both write."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    source = models.CharField(max_length=4, choices=Source.choices, default=Source.SYNC)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    # Upload-Metadata as sent (for HEAD) and decoded (filename, filetype, taken_at, ...).
+    raw_metadata = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Where the partial bytes are: a file name on local storage, an S3 key and multipart id.
+    backend = models.CharField(max_length=5)
+    storage_name = models.CharField(max_length=255)
+    s3_upload_id = models.CharField(max_length=1024, blank=True)
+    # S3: the ETags of the parts stored so far, and the object holding the bytes past the
+    # last whole part (parts must be at least 5 MB, a PATCH may bring one byte).
+    parts = models.JSONField(default=list, blank=True)
+    tail_name = models.CharField(max_length=255, blank=True)
+    # The last Upload-Checksum verified ("sha256 <base64>"), for HEAD and debugging.
+    last_checksum = models.CharField(max_length=120, blank=True)
+    # Who is writing now: "host:pid:random" and when it last said so (photos.uploads).
+    writer = models.CharField(max_length=200, blank=True)
+    writer_seen_at = models.DateTimeField(null=True, blank=True)
+    # How it ended: the photo it became, or the refusal the ingest gave.
+    photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    photo_created = models.BooleanField(default=False)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # The expiry sweep (photos.uploads.expire): everything past its time.
+            models.Index(fields=["expires_at"], name="upload_expires"),
+            # The privacy page's count and account deletion: one owner's uploads.
+            models.Index(fields=["owner", "created_at"], name="upload_owner_created"),
+        ]
+
+    def __str__(self):
+        return f"Upload {self.pk} of user {self.owner_id}"
+
+    @property
+    def finished(self) -> bool:
+        return self.completed_at is not None

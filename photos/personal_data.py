@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from photos import services
+from photos import services, uploads
 from photos.analysis.steps import REGISTRY as ANALYSIS_STEPS
 from photos.models import (
     Album,
@@ -25,6 +25,7 @@ from photos.models import (
     PhotoTheme,
     Step,
     Tag,
+    Upload,
 )
 from privacy.export import dump_json, dump_json_array
 from privacy.models import Scope
@@ -115,7 +116,10 @@ data/faces.json       every face: its box, the person, and the face embedding
 data/person_merges.json  the people you merged: the merged-away person's name and
                       birthday, the faces that moved, and when it was undone
 data/user_albums.json the albums you made, with the ids of their photos"""
-    count_labels = {"person_merges": "merge history entries"}
+    count_labels = {
+        "person_merges": "merge history entries",
+        "unfinished_uploads": "unfinished uploads (their partial bytes)",
+    }
     # Every analysis step's findings go with erase_derived (the thumbnails stay).
     finding_steps = tuple(ANALYSIS_STEPS)
 
@@ -136,6 +140,8 @@ data/user_albums.json the albums you made, with the ids of their photos"""
             **self._derived(user),
             # Added to suggestions' saved albums under the same key (privacy.registry).
             "albums": Album.objects.filter(owner=user).count(),
+            # Resumable uploads cut off on the way (photos.uploads), until they expire.
+            "unfinished_uploads": Upload.objects.for_owner(user).unfinished().count(),
         }
 
     def revocation_counts(self, user, scopes):
@@ -278,4 +284,5 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         # People with no face left, and faces of photos deleted meanwhile.
         services.delete_face_data(user)
         Album.objects.filter(owner=user).delete()
+        uploads.erase_for_user(user)
         return counts

@@ -11,7 +11,7 @@ from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.db import connection, connections
 
-from photos import people, trash
+from photos import people, trash, uploads
 from photos.analysis import queue, runner
 from photos.models import Photo
 
@@ -73,6 +73,11 @@ def requeue_interrupted(sender=None, **kwargs):
 @shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
 def purge_trash() -> dict:
     return trash.purge_expired()
+
+
+@shared_task(acks_late=True, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def expire_uploads() -> dict:
+    return uploads.expire()
 
 
 @worker_init.connect

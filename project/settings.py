@@ -205,6 +205,9 @@ UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 100_000_000, minimum=1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+# An unfinished resumable upload (tus, photos/tus.py) that got no byte for this long is
+# deleted with its partial bytes by the beat (photos.tasks.expire_uploads).
+UPLOAD_EXPIRY_HOURS = env_int("UPLOAD_EXPIRY_HOURS", 24, minimum=1)
 SYNC_WINDOW_DAYS = env_int("SYNC_WINDOW_DAYS", 30, minimum=1)
 SYNC_CHECK_MAX_ITEMS = env_int("SYNC_CHECK_MAX_ITEMS", 20_000, minimum=1)
 
@@ -375,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-purge-expired": {
         "task": "privacy.tasks.purge_due",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "photos-expire-uploads": {
+        "task": "photos.tasks.expire_uploads",
+        "schedule": crontab(minute=40),
     },
     "privacy-requeue-erasures": {
         "task": "privacy.tasks.sweep_erasures",

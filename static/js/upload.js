@@ -1,4 +1,5 @@
-// Browser upload: many files, a few at a time, each with its own progress bar and error.
+// Browser upload: many files, a few at a time, each with its own progress bar and error;
+// resumable (tus-js-client, static/vendor/tus-js-client/, loaded before this script).
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
@@ -62,47 +63,94 @@
     next();
   }
 
+  // Each file goes up with tus (docs/sync.md, "Resumable uploads"): in 8 MB requests, and
+  // the upload's address is kept in localStorage under the file's fingerprint (name, type,
+  // size, date), so a file cut off by a reload, a closed tab or a lost connection goes on
+  // from the server's offset when it is chosen (or dropped) again.
+  var endpoint = form.dataset.tusEndpoint;
+  var CHUNK = 8 * 1024 * 1024;
+
+  function refusal(err) {
+    var res = err && err.originalResponse;
+    if (!res) return "Network error; choose the file again to continue.";
+    var body = null;
+    try { body = JSON.parse(res.getBody()); } catch (e) { body = null; }
+    return (body && body.detail) || ("Refused (HTTP " + res.getStatus() + ")");
+  }
+
   function send(item) {
     active += 1;
     if (item.file.size > maxBytes) {
       finish(item, false, "Larger than the " + form.dataset.maxMb + " MB limit.");
       return;
     }
-    var data = new FormData();
-    data.append("file", item.file, item.file.name);
-    if (item.file.lastModified) data.append("taken_at", new Date(item.file.lastModified).toISOString());
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("X-CSRFToken", token);
-    xhr.setRequestHeader("Accept", "application/json");
+    var metadata = { filename: item.file.name, filetype: item.file.type || "" };
+    if (item.file.lastModified) metadata.taken_at = new Date(item.file.lastModified).toISOString();
+    var upload = new tus.Upload(item.file, {
+      endpoint: endpoint,
+      chunkSize: CHUNK,
+      retryDelays: [0, 1000, 3000, 5000],
+      metadata: metadata,
+      headers: { "X-CSRFToken": token },
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      onShouldRetry: function (err) {
+        // A refusal (bad type, too large, no consent) stays one; 409 and 423 are worth it.
+        var status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+        return !(status >= 400 && status < 500 && status !== 409 && status !== 423);
+      },
+      onProgress: function (loaded, total) {
+        var sent = Math.min(item.file.size, loaded);
+        totals.sent += sent - item.sent;
+        item.sent = sent;
+        item.ui.bar.value = total ? Math.round((loaded / total) * 100) : 0;
+        updateBatch();
+      },
+      onSuccess: function (payload) {
+        var res = payload && payload.lastResponse;
+        var id = res && res.getHeader("Upload-Photo-Id");
+        if (!id) {
+          finish(item, false, "Stored, but the server did not say as what; see the library.");
+          return;
+        }
+        var created = res.getHeader("Upload-Photo-Created") === "true";
+        finish(item, true, created ? "Stored" : "Already in your library", "/library/photo/" + id + "/");
+      },
+      onError: function (err) { finish(item, false, refusal(err)); }
+    });
     item.ui.status.textContent = "Uploading";
-    xhr.upload.addEventListener("progress", function (event) {
-      if (!event.lengthComputable) return;
-      var sent = Math.min(item.file.size, Math.round(item.file.size * event.loaded / event.total));
-      totals.sent += sent - item.sent;
-      item.sent = sent;
-      item.ui.bar.value = Math.round((event.loaded / event.total) * 100);
-      updateBatch();
-    });
-    xhr.addEventListener("load", function () {
-      if (xhr.responseURL && xhr.responseURL.indexOf("/login") !== -1) {
-        finish(item, false, "Your session has ended: log in again, then retry.");
-        return;
+    upload.findPreviousUploads().then(function (previous) {
+      if (previous.length) {
+        upload.resumeFromPreviousUpload(previous[0]);
+        item.ui.status.textContent = "Resuming";
       }
-      var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      var result = body && body.results && body.results[0];
-      if (result && result.ok) {
-        finish(item, true, result.created ? "Stored" : "Already in your library", result.url);
-      } else {
-        var message = (result && result.detail) || (body && body.detail) || ("Refused (HTTP " + xhr.status + ")");
-        finish(item, false, message);
-      }
+      upload.start();
     });
-    xhr.addEventListener("error", function () { finish(item, false, "Network error; try again."); });
-    xhr.addEventListener("abort", function () { finish(item, false, "Cancelled."); });
-    xhr.send(data);
   }
+
+  // Uploads of an earlier visit that did not finish: say which files to choose again.
+  function listUnfinished() {
+    var box = document.getElementById("unfinished");
+    if (!box || !window.localStorage) return;
+    var names = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key.indexOf("tus::") !== 0) continue;
+      try {
+        var entry = JSON.parse(localStorage.getItem(key));
+        if (entry && entry.metadata && entry.metadata.filename) names.push(entry.metadata.filename);
+      } catch (e) { /* not ours */ }
+    }
+    if (!names.length) return;
+    var list = box.querySelector("ul");
+    names.forEach(function (name) {
+      var li = document.createElement("li");
+      li.textContent = name;
+      list.appendChild(li);
+    });
+    box.hidden = false;
+  }
+  listUnfinished();
 
   function next() {
     while (active < PARALLEL && queue.length) send(queue.shift());

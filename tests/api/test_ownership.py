@@ -29,6 +29,7 @@ IDS = {
     "/api/v1/privacy/export/": "export",
     "/api/v1/privacy/erasures/": "erasure",
     "/api/v1/memory-controls/": "memory_control",
+    "/api/v1/uploads/": "upload",
 }
 # Operations anyone may call: sign-up, sign-in, the schema and its docs.
 PUBLIC = {

@@ -6,6 +6,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 
+# The live server of the browser tests, for the resumable uploads with real clients.
+from tests.browser.test_journey import server  # noqa: F401
+
 
 def crop_files(media_root, user) -> set[str]:
     """The face crops stored for `user`, as storage names."""

@@ -246,6 +246,12 @@ URLS: dict[str, Url] = {
     "api/v1/^photos/(?P<pk>[0-9]+)/forever/$": api_owned(
         Try(owner=(404,)), Try("POST", owner=(404,)), pk="photo.pk"
     ),
+    # Resumable uploads (tus): a JSON body without Tus-Resumable is refused (412) by the
+    # protocol, after authentication and, for one upload, after the ownership check.
+    "api/v1/uploads/": api(Try(owner=(405,)), Try("POST", owner=(412,))),
+    "api/v1/uploads/<str:pk>/": api_owned(
+        Try("PATCH", owner=(412,)), Try("DELETE", owner=(412,)), pk="upload.pk"
+    ),
     "api/v1/processing/status/": api(),
     "api/v1/^people/$": api(),
     "api/v1/^people/(?P<pk>[0-9]+)/$": api_owned(

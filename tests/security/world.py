@@ -5,6 +5,7 @@ Every string that could leak carries a marker, so a test can check that no other
 response ever contains it.
 """
 
+import base64
 import functools
 import io
 import zipfile
@@ -17,6 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Device
+from photos import uploads as photos_uploads
 from photos.models import Album as UserAlbum
 from photos.models import (
     AnalysisStatus,
@@ -25,6 +27,7 @@ from photos.models import (
     Person,
     PersonMerge,
     PhotoTheme,
+    Source,
     Step,
     Tag,
 )
@@ -67,6 +70,7 @@ class World:
     export: object = None
     erasure: object = None
     device: object = None
+    upload: object = None  # photos.Upload, a resumable upload cut off halfway
     token: str = ""
     record: object = None
     consent_event: object = None
@@ -178,6 +182,12 @@ def build_world(user, photos_dir, *, marker: str | None = None, age_days: int = 
     w.media_names.append(w.export.file.name)
 
     w.device, w.token = Device.issue(user, f"{marker} phone")
+    w.upload = photos_uploads.create(
+        user,
+        source=Source.SYNC,
+        length=1000,
+        raw_metadata="filename " + base64.b64encode(f"{marker}.jpg".encode()).decode(),
+    )
     w.record = ProcessingRecord.objects.create(
         user=user,
         photo_ref=w.photo.pk,
