@@ -170,6 +170,7 @@ URLS: dict[str, Url] = {
     "suggestions/generate/": Url(PAGE, tries=(POST_FORM,)),
     "suggestions/<int:pk>/": owned(pk="suggestion.pk"),
     "suggestions/<int:pk>/image/": owned(pk="suggestion.pk"),
+    "suggestions/<int:pk>/seen/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/save/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/story/": owned(pk="suggestion.pk"),
@@ -284,6 +285,9 @@ URLS: dict[str, Url] = {
     "api/v1/^suggestions/(?P<pk>[^/.]+)/image/$": api_owned(pk="suggestion.pk"),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/save/$": api_owned(
         Try("POST", owner=(200, 201)), pk="suggestion.pk"
+    ),
+    "api/v1/^suggestions/(?P<pk>[^/.]+)/seen/$": api_owned(
+        Try("POST", owner=(200,)), pk="suggestion.pk"
     ),
     "api/v1/^suggestions/(?P<pk>[^/.]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"
