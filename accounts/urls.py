@@ -14,6 +14,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("devices/", views.devices, name="devices"),
     path("devices/<int:pk>/revoke/", views.revoke_device, name="revoke-device"),
+    path("devices/app-password/", views.add_app_password, name="add-app-password"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

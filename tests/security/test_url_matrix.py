@@ -97,6 +97,8 @@ URLS: dict[str, Url] = {
     "profile/": page(),
     "devices/": page(),
     "devices/<int:pk>/revoke/": owned(Try("POST", owner=(302,)), pk="device.pk"),
+    # Without a name: refused (400), no password made.
+    "devices/app-password/": Url(PAGE, tries=(Try("POST", owner=(400,)),)),
     "password/change/": page(),
     "password/change/done/": page(),
     "password/reset/": public(),
@@ -204,6 +206,10 @@ URLS: dict[str, Url] = {
         PAGE, {"kind": "=derived"}, (GET, Try("POST", (200,), {"confirm": "yes"}))
     ),
     # API
+    # The WebDAV drop signs in with an app password only: a session is no way in
+    # (tests/photos/test_dav.py tries every method and another user's app password).
+    "dav/": public(Try(owner=(401,))),
+    "dav/<path:path>": public(Try(owner=(401,)), path="=Camera/IMG_1.jpg"),
     "api/v1/schema/": public(),
     "api/v1/docs/": public(),
     "api/v1/auth/register/": Url(API_PUBLIC, tries=(Try("POST", owner=(400,), data={}),)),
