@@ -321,7 +321,10 @@ def get(request, user, path):
         head = HttpResponse(status=response.status_code)
         for header, value in response.items():
             head[header] = value
-        response.close()
+        # The file only: response.close() would also send request_finished mid-request.
+        stream = getattr(response, "file_to_stream", None)
+        if stream is not None:
+            stream.close()
         return head
     return response
 
