@@ -3,10 +3,14 @@ app passwords, PUT through the ingest, PROPFIND, MKCOL, DELETE, MOVE, COPY, GET,
 refusals, and another user's app password."""
 
 import re
+import threading
 
 import pytest
 from defusedxml.ElementTree import fromstring
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Device, DeviceKind, DropEntry
@@ -310,3 +314,48 @@ def test_the_devices_page_makes_an_app_password_shown_once(alice_client, alice):
     assert "PhotoSync" in page and "App password" in page and password not in page
     assert alice_client.post(reverse("accounts:add-app-password"), {"name": " "}).status_code == 400
     assert Device.objects.filter(user=alice).count() == 1
+
+
+def test_a_propfind_costs_the_same_queries_whatever_the_folder_holds(drop, photos_dir):
+    drop("MKCOL", "/dav/Camera")
+    data = recent_jpeg(photos_dir)
+    drop("PUT", "/dav/Camera/0.jpg", data)
+    drop.listing("/dav/Camera/")  # the password's first use records last_used_at once
+    with CaptureQueriesContext(connection) as few:
+        assert len(drop.listing("/dav/Camera/")) == 2
+    for i in range(1, 6):
+        drop("PUT", f"/dav/Camera/{i}.jpg", data)
+    with CaptureQueriesContext(connection) as many:
+        assert len(drop.listing("/dav/Camera/")) == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="needs a connection per thread: make test-postgres"
+)
+@pytest.mark.parametrize("names", [("a.jpg", "b.jpg"), ("same.jpg", "same.jpg")])
+def test_parallel_puts_of_the_same_bytes_make_one_photo(alice, grant, photos_dir, queued, names):
+    grant(alice, *UPLOAD_SCOPES)
+    password = app_password(alice)
+    data = recent_jpeg(photos_dir)
+    barrier = threading.Barrier(len(names))
+    statuses = []
+
+    def put(name):
+        try:
+            dav = Dav(Client(), "alice", password)
+            barrier.wait()
+            statuses.append(dav("PUT", f"/dav/{name}", data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=put, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Photo.objects.filter(owner=alice).count() == 1
+    assert set(DropEntry.objects.filter(user=alice).values_list("path", flat=True)) == set(names)
+    expected = [201, 201] if names[0] != names[1] else [201, 204]
+    assert sorted(statuses) == expected
