@@ -199,6 +199,14 @@ def test_propfind_depths_and_named_properties(drop, photos_dir):
     assert stats["HTTP/1.1 200 OK"].find(f"{D}prop/{D}getcontentlength") is not None
     assert stats["HTTP/1.1 404 Not Found"].find(f"{D}prop/{{urn:x}}colour") is not None
     assert stats["HTTP/1.1 200 OK"].find(f"{D}prop/{D}getetag") is None  # not asked for
+    # propname: the names of what the file has, without values.
+    names = b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>'
+    listed = drop.listing("/dav/Camera/IMG_1.jpg", depth="0", body=names)["/dav/Camera/IMG_1.jpg"]
+    assert {"getcontentlength", "getetag", "getlastmodified", "resourcetype"} <= set(listed)
+    assert listed["getetag"].text is None
+    # No Depth header means infinity (RFC 4918 9.1), answered as Depth 1 too.
+    response = drop("PROPFIND", "/dav/")
+    assert response.status_code == 207 and b"/dav/Camera/" in response.content
 
 
 def test_mkcol(drop):
