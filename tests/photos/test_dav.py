@@ -367,3 +367,18 @@ def test_parallel_puts_of_the_same_bytes_make_one_photo(alice, grant, photos_dir
     assert set(DropEntry.objects.filter(user=alice).values_list("path", flat=True)) == set(names)
     expected = [201, 201] if names[0] != names[1] else [201, 204]
     assert sorted(statuses) == expected
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "MKCOL", "MOVE", "PROPFIND", "GET", "POST"])
+def test_a_signed_in_browser_is_no_way_into_the_drop(drop, alice, photos_dir, method):
+    drop("PUT", "/dav/IMG_1.jpg", recent_jpeg(photos_dir))
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    response = browser.generic(
+        method, "/dav/IMG_1.jpg", recent_jpeg(photos_dir, "scenes/ibm_dog.jpg"),
+        HTTP_DESTINATION="/dav/moved.jpg",
+    )  # fmt: skip
+    # POST is no WebDAV method at all; every other one needs the app password.
+    assert response.status_code == (405 if method == "POST" else 401)
+    assert list(DropEntry.objects.values_list("path", flat=True)) == ["IMG_1.jpg"]
+    assert Photo.objects.count() == 1
