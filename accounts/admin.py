@@ -56,9 +56,10 @@ class UserAdmin(PersonalDataAdmin, BaseUserAdmin):
 
 @admin.register(Device)
 class DeviceAdmin(PersonalDataAdmin):
-    list_display = ("name", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "kind", "user", "created_at", "last_used_at", "revoked_at")
     list_select_related = ("user",)
-    readonly_fields = ("user", "name", "token_prefix", "created_at", "last_used_at")
+    # kind too: turning an app password (WebDAV drop only) into an API token is no edit.
+    readonly_fields = ("user", "name", "kind", "token_prefix", "created_at", "last_used_at")
     exclude = ("token_hash",)
     search_fields = ("name", "user__username")
 

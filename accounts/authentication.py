@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from accounts.models import Device, hash_token
+from accounts.models import Device, DeviceKind, hash_token
 
 
 class DeviceTokenAuthentication(authentication.TokenAuthentication):
@@ -10,10 +10,11 @@ class DeviceTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
+        # An app password opens the WebDAV drop only (photos/dav.py), never the API.
         device = (
             Device.objects.active()
             .select_related("user")
-            .filter(token_hash=hash_token(key))
+            .filter(token_hash=hash_token(key), kind=DeviceKind.COMPANION)
             .first()
         )
         if device is None or not device.user.is_active:

@@ -79,3 +79,17 @@ class ProfileForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class AppPasswordForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="App",
+        help_text="The app it is for, e.g. PhotoSync on my phone.",
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Name the app.")
+        return name

@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/email/<str:token>/", views.confirm_email, name="confirm-email"),
     path("devices/", views.devices, name="devices"),
     path("devices/<int:pk>/revoke/", views.revoke_device, name="revoke-device"),
+    path("devices/app-password/", views.add_app_password, name="add-app-password"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

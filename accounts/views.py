@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import ratelimit, services
 from accounts.fetchers import get_device_for_user
-from accounts.forms import LoginForm, ProfileForm, SignUpForm
-from accounts.models import Device
+from accounts.forms import AppPasswordForm, LoginForm, ProfileForm, SignUpForm
+from accounts.models import Device, DeviceKind
 
 
 class LoginView(auth_views.LoginView):
@@ -87,10 +87,33 @@ def confirm_email(request, token):
 
 
 @login_required
-def devices(request):
+def devices(request, new_password=None, status=200):
     # Revoked devices stay listed (greyed out) so the user can see what was cut off and when.
     items = Device.objects.for_owner(request.user).order_by("revoked_at", "-created_at")
-    return render(request, "accounts/devices.html", {"devices": items, "page": "devices"})
+    context = {
+        "devices": items,
+        "page": "devices",
+        "form": AppPasswordForm(),
+        "new_password": new_password,
+        "dav_url": request.build_absolute_uri("/dav/"),
+    }
+    response = render(request, "accounts/devices.html", context, status=status)
+    if new_password:
+        response["Cache-Control"] = "no-store"  # the password is shown once, never kept
+    return response
+
+
+@login_required
+@require_POST
+def add_app_password(request):
+    """An app password for a WebDAV sync app, named after the app: shown on this one
+    response, stored only as a hash, revocable like a device."""
+    form = AppPasswordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the app the password is for (up to 100 characters).")
+        return devices(request, status=400)
+    device, raw = Device.issue(request.user, form.cleaned_data["name"], DeviceKind.APP_PASSWORD)
+    return devices(request, new_password={"device": device, "password": raw})
 
 
 @login_required

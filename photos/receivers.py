@@ -6,10 +6,12 @@ Both run inside the grant or revoke transaction; work for the worker is queued o
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.models import DropEntry
 from photos.analysis import queue as analysis_queue
 from photos.analysis.steps import steps_needing
-from photos.models import AnalysisStatus, AnalysisStep, Step
+from photos.models import AnalysisStatus, AnalysisStep, Photo, Step
 from photos.services import delete_face_data
+from photos.signals import photos_deleting
 from privacy.models import Scope
 from privacy.records import forget_findings
 from privacy.signals import consent_granted, consent_revoked
@@ -41,3 +43,11 @@ def analyse_what_was_skipped(sender, user, scope, **kwargs):
     steps = steps_needing(scope)
     if steps:
         analysis_queue.requeue_skipped(user, steps)
+
+
+@receiver(photos_deleting, dispatch_uid="photos.forget_drop_names")
+def forget_drop_names(sender, user, photo_ids, **kwargs):
+    """A photo deleted for good takes its names in the WebDAV drop with it (photos/dav.py):
+    no file name outlives the photo, and a sync app may put it again."""
+    hashes = Photo.objects.filter(owner=user, pk__in=photo_ids).values("sha256")
+    DropEntry.objects.for_owner(user).filter(is_folder=False, sha256__in=hashes).delete()

@@ -2,7 +2,7 @@
 on-demand generation. Everything is scoped to request.user; another user's id is a 404."""
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,6 +18,7 @@ from suggestions import controls, services, stories, tasks
 from suggestions.fetchers import get_memory_control_for_user, get_suggestion_for_user
 from suggestions.models import Kind, MemoryControl, StoryVideo, Suggestion, SuggestionPhoto
 from suggestions.serializers import (
+    FeedCardSerializer,
     GenerateQueuedSerializer,
     GenerateSerializer,
     MemoryControlCreateSerializer,
@@ -27,11 +28,18 @@ from suggestions.serializers import (
     SuggestionSerializer,
 )
 from suggestions.story_views import video_file_response, video_state
-from suggestions.views import image_response
+from suggestions.views import RANKED_FROM, image_response, ranked_feed
 
 ERRORS = {401: OpenApiResponse(ErrorSerializer, description="Not authenticated")}
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such suggestion of yours")}
 BAD = {400: OpenApiResponse(ErrorSerializer, description="Bad input: {detail, code}")}
+
+
+def _photo_links():
+    return Prefetch(
+        "suggestionphoto_set",
+        queryset=SuggestionPhoto.objects.only("suggestion_id", "photo_id", "position"),
+    )
 
 
 class SuggestionPagination(PageNumberPagination):
@@ -58,33 +66,62 @@ class SuggestionViewSet(
             if filters.validated_data.get("kind"):
                 qs = qs.filter(kind=filters.validated_data["kind"])
         # photo_ids: one query for every suggestion's through rows instead of one each.
-        return qs.prefetch_related(
-            Prefetch(
-                "suggestionphoto_set",
-                queryset=SuggestionPhoto.objects.only("suggestion_id", "photo_id", "position"),
-            )
-        )
+        return qs.prefetch_related(_photo_links())
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
                 "kind", OpenApiTypes.STR, enum=Kind.values, description="Only this kind"
-            )
+            ),
+            OpenApiParameter(
+                "raw",
+                OpenApiTypes.BOOL,
+                description="Every suggestion on its own, newest first, instead of the "
+                "ranked feed (`folded` is then empty and `score` null).",
+            ),
         ],
         responses={
-            200: SuggestionSerializer(many=True),
+            200: FeedCardSerializer(many=True),
             **BAD,
             **ERRORS,
             404: OpenApiResponse(ErrorSerializer, description="No such page"),
         },
-        description="The user's suggestions (not the dismissed ones), newest first.",
+        description="The ranked feed the dashboard and the suggestions page show: one card "
+        "per moment (a trip with its day collages and monthly recap folded inside it), "
+        "unseen cards first, then by score. Ranks the newest 300 suggestions that are not "
+        "dismissed; `?raw=1` lists them all without folding.",
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        filters = SuggestionFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        if filters.validated_data["raw"]:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        else:
+            page = self.paginate_queryset(
+                ranked_feed(request.user, filters.validated_data.get("kind"), RANKED_FROM)
+            )
+            # photo_ids of the cards and of what is folded in them: one query for all.
+            prefetch_related_objects(
+                [*page, *(f for card in page for f in card.folded)], _photo_links()
+            )
+        serializer = FeedCardSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses={200: SuggestionSerializer, **ERRORS, **NOT_FOUND})
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={200: SuggestionSerializer, **ERRORS, **NOT_FOUND},
+        description="The user opened it: the feed puts it after the unseen ones. Reading "
+        "a suggestion (GET) never marks it seen. Idempotent.",
+    )
+    @action(detail=True, methods=["post"])
+    def seen(self, request, pk=None):
+        suggestion = self.get_object()
+        services.mark_seen(suggestion)
+        return Response(self.get_serializer(self._fresh(suggestion)).data)
 
     @extend_schema(
         request=None,

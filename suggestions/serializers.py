@@ -22,6 +22,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
     photo_ids = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
+    seen = serializers.SerializerMethodField()
 
     class Meta:
         model = Suggestion
@@ -35,8 +36,13 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "image_url",
             "explanation",
             "state",
+            "seen",
         ]
         read_only_fields = fields
+
+    def get_seen(self, obj) -> bool:
+        # Opened by its owner (POST .../seen/); the feed puts unseen ones first.
+        return obj.seen_at is not None
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_photo_ids(self, obj) -> list[int]:
@@ -61,8 +67,31 @@ class SuggestionSerializer(serializers.ModelSerializer):
         }
 
 
+class FeedCardSerializer(SuggestionSerializer):
+    """One card of the ranked feed, as the dashboard and the suggestions page show it: the
+    suggestion that keeps the moment, with the ones that repeat its photos folded inside."""
+
+    folded = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+
+    class Meta(SuggestionSerializer.Meta):
+        fields = [*SuggestionSerializer.Meta.fields, "folded", "score"]
+        read_only_fields = fields
+
+    @extend_schema_field(SuggestionSerializer(many=True))
+    def get_folded(self, obj) -> list:
+        folded = getattr(obj, "folded", None) or []
+        return SuggestionSerializer(folded, many=True, context=self.context).data
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_score(self, obj) -> float | None:
+        value = getattr(obj, "score", None)
+        return None if value is None else round(value, 4)
+
+
 class SuggestionFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    raw = serializers.BooleanField(required=False, default=False)
 
 
 class GenerateSerializer(serializers.Serializer):

@@ -28,6 +28,18 @@ log = logging.getLogger(__name__)
 COVER_MAX = 9
 
 
+def mark_seen(suggestion: Suggestion) -> bool:
+    """Its owner opened it (a POST from the page's script or the app): the feed then puts
+    unseen suggestions first. A read receipt, like last_login; True the first time."""
+    if suggestion.seen_at is not None:
+        return False
+    now = timezone.now()
+    # Only the first opening counts, even when two tabs send it at once.
+    updated = Suggestion.objects.filter(pk=suggestion.pk, seen_at__isnull=True).update(seen_at=now)
+    suggestion.seen_at = now if updated else suggestion.seen_at
+    return bool(updated)
+
+
 def withdraw_for_scope(user, scope: str) -> int:
     """Delete the suggestions that depended on a scope the user just revoked (their
     rendered images too, once the deletion is committed). Saved ones stay (their albums

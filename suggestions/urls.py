@@ -9,6 +9,7 @@ urlpatterns = [
     path("generate/", views.generate, name="generate"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/image/", views.image, name="image"),
+    path("<int:pk>/seen/", views.seen, name="seen"),
     path("<int:pk>/save/", views.save, name="save"),
     path("<int:pk>/dismiss/", views.dismiss, name="dismiss"),
     path("<int:pk>/story/", story_views.story, name="story"),

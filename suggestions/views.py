@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Min, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -130,10 +130,9 @@ def feed(request):
 @login_required
 @require_GET
 def detail(request, pk):
+    # Opening it marks it seen, but not here: a GET changes nothing. The page's script
+    # (static/js/seen.js) POSTs to `seen` once it is shown.
     suggestion = get_suggestion_for_user(request.user, pk)
-    if suggestion.seen_at is None:
-        # A read receipt, like last_login: the feed then puts unseen suggestions first.
-        Suggestion.objects.filter(pk=suggestion.pk).update(seen_at=timezone.now())
     photos = suggestion.photos.order_by("suggestionphoto__position")
     return render(
         request,
@@ -166,6 +165,18 @@ def image_response(request, suggestion: Suggestion, *, as_attachment: bool = Fal
         filename=f"{suggestion.kind}-{suggestion.pk}.jpg",
         as_attachment=as_attachment,
     )
+
+
+@login_required
+@require_POST
+def seen(request, pk):
+    """The detail page's script says the suggestion was opened (204); without script, the
+    form of the same name does it and comes back to the page."""
+    suggestion = get_suggestion_for_user(request.user, pk)
+    services.mark_seen(suggestion)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    return redirect("suggestions:detail", pk=suggestion.pk)
 
 
 @login_required

@@ -104,6 +104,7 @@ def test_the_schema_documents_the_contract_of_issue_7():
         "/api/v1/suggestions/{id}/",
         "/api/v1/suggestions/{id}/save/",
         "/api/v1/suggestions/{id}/dismiss/",
+        "/api/v1/suggestions/{id}/seen/",
         "/api/v1/suggestions/generate/",
         "/api/v1/privacy/analysis/",
         "/api/v1/privacy/stop-processing/",

@@ -99,6 +99,8 @@ URLS: dict[str, Url] = {
     "profile/email/<str:token>/": public(GET, Try("POST", owner=(400,)), token="=bad-token"),
     "devices/": page(),
     "devices/<int:pk>/revoke/": owned(Try("POST", owner=(302,)), pk="device.pk"),
+    # Without a name: refused (400), no password made.
+    "devices/app-password/": Url(PAGE, tries=(Try("POST", owner=(400,)),)),
     "password/change/": page(),
     "password/change/done/": page(),
     "password/reset/": public(),
@@ -173,6 +175,7 @@ URLS: dict[str, Url] = {
     "suggestions/generate/": Url(PAGE, tries=(POST_FORM,)),
     "suggestions/<int:pk>/": owned(pk="suggestion.pk"),
     "suggestions/<int:pk>/image/": owned(pk="suggestion.pk"),
+    "suggestions/<int:pk>/seen/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/save/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/dismiss/": owned(Try("POST", owner=(302,)), pk="suggestion.pk"),
     "suggestions/<int:pk>/story/": owned(pk="suggestion.pk"),
@@ -206,6 +209,10 @@ URLS: dict[str, Url] = {
         PAGE, {"kind": "=derived"}, (GET, Try("POST", (200,), {"confirm": "yes"}))
     ),
     # API
+    # The WebDAV drop signs in with an app password only: a session is no way in
+    # (tests/photos/test_dav.py tries every method and another user's app password).
+    "dav/": public(Try(owner=(401,))),
+    "dav/<path:path>": public(Try(owner=(401,)), path="=Camera/IMG_1.jpg"),
     "api/v1/schema/": public(),
     "api/v1/docs/": public(),
     "api/v1/auth/register/": Url(API_PUBLIC, tries=(Try("POST", owner=(400,), data={}),)),
@@ -294,6 +301,9 @@ URLS: dict[str, Url] = {
     "api/v1/^suggestions/(?P<pk>[0-9]+)/image/$": api_owned(pk="suggestion.pk"),
     "api/v1/^suggestions/(?P<pk>[0-9]+)/save/$": api_owned(
         Try("POST", owner=(200, 201)), pk="suggestion.pk"
+    ),
+    "api/v1/^suggestions/(?P<pk>[0-9]+)/seen/$": api_owned(
+        Try("POST", owner=(200,)), pk="suggestion.pk"
     ),
     "api/v1/^suggestions/(?P<pk>[0-9]+)/dismiss/$": api_owned(
         Try("POST", owner=(200,)), pk="suggestion.pk"

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework.test import APIClient
 
-from suggestions.models import Album, Suggestion
+from suggestions.models import Album, Suggestion, SuggestionPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,10 @@ FIELDS = {
     "image_url",
     "explanation",
     "state",
+    "seen",
 }
+# A card of the ranked feed: a suggestion with the ones folded into it, and its score.
+CARD_FIELDS = FIELDS | {"folded", "score"}
 
 
 def test_it_lists_the_owners_suggestions_with_the_contract_fields(
@@ -35,7 +38,8 @@ def test_it_lists_the_owners_suggestions_with_the_contract_fields(
     results = response.json()["results"]
     assert [r["id"] for r in results] == [mine.pk]
     item = results[0]
-    assert set(item) == FIELDS
+    assert set(item) == CARD_FIELDS
+    assert item["folded"] == [] and item["seen"] is False
     assert item["kind"] == "collage" and item["state"] == "new"
     assert item["photo_ids"] == list(
         mine.photos.order_by("suggestionphoto__position").values_list("pk", flat=True)
@@ -63,7 +67,7 @@ def test_it_filters_by_kind_and_rejects_an_unknown_kind(alice, api_client_for, m
 
 @pytest.mark.parametrize(
     "method,suffix",
-    [("get", ""), ("post", "save/"), ("post", "dismiss/"), ("get", "image/")],
+    [("get", ""), ("post", "save/"), ("post", "dismiss/"), ("get", "image/"), ("post", "seen/")],
 )
 def test_another_users_suggestion_is_a_404_and_anonymous_a_401(
     method, suffix, alice, bob, charlie, api_client_for, make_suggestion
@@ -76,7 +80,7 @@ def test_another_users_suggestion_is_a_404_and_anonymous_a_401(
         assert response.json()["code"] == "not_found"
     assert getattr(APIClient(), method)(url).status_code == 401
     suggestion.refresh_from_db()
-    assert suggestion.state == "new"
+    assert suggestion.state == "new" and suggestion.seen_at is None
     assert not Album.objects.exists()
 
 
@@ -155,3 +159,64 @@ def test_the_schema_documents_the_suggestion_endpoints(alice, api_client_for):
     assert "202" in paths["/api/v1/suggestions/generate/"]["post"]["responses"]
     props = schema["components"]["schemas"]["Suggestion"]["properties"]
     assert set(props) == FIELDS
+
+
+def test_reading_a_suggestion_never_marks_it_seen_and_posting_seen_does(
+    alice, api_client_for, make_suggestion
+):
+    suggestion = make_suggestion(alice)
+    api = api_client_for(alice)
+    assert api.get(f"/api/v1/suggestions/{suggestion.pk}/").json()["seen"] is False
+    assert api.get("/api/v1/suggestions/").json()["results"][0]["seen"] is False
+    suggestion.refresh_from_db()
+    assert suggestion.seen_at is None
+    marked = api.post(f"/api/v1/suggestions/{suggestion.pk}/seen/")
+    assert marked.status_code == 200 and marked.json()["seen"] is True
+    suggestion.refresh_from_db()
+    first = suggestion.seen_at
+    assert first is not None
+    assert api.post(f"/api/v1/suggestions/{suggestion.pk}/seen/").json()["seen"] is True
+    suggestion.refresh_from_db()
+    assert suggestion.seen_at == first  # the first opening is the one kept
+    assert api.get(f"/api/v1/suggestions/{suggestion.pk}/seen/").status_code == 405
+
+
+def test_the_feed_folds_what_repeats_a_moment_and_raw_lists_each(
+    alice, api_client_for, make_suggestion
+):
+    trip = make_suggestion(alice, kind="trip")
+    other = make_suggestion(alice, kind="collage")
+    # A collage of the trip's photos: the same moment, so it is folded into the trip's card.
+    repeat = Suggestion.objects.create(
+        owner=alice, kind="collage", key="test:repeat", title="Day one", explanation={}
+    )
+    for i, photo in enumerate(trip.photos.all()):
+        SuggestionPhoto.objects.create(suggestion=repeat, photo=photo, position=i)
+    api = api_client_for(alice)
+    cards = api.get("/api/v1/suggestions/").json()["results"]
+    assert {c["id"] for c in cards} == {trip.pk, other.pk}
+    card = next(c for c in cards if c["id"] == trip.pk)
+    assert [f["id"] for f in card["folded"]] == [repeat.pk]
+    assert set(card["folded"][0]) == FIELDS
+    assert sorted(card["folded"][0]["photo_ids"]) == sorted(card["photo_ids"])
+    assert isinstance(card["score"], float)
+    raw = api.get("/api/v1/suggestions/", {"raw": "true"}).json()["results"]
+    assert {r["id"] for r in raw} == {trip.pk, other.pk, repeat.pk}
+    only_trips = api.get("/api/v1/suggestions/", {"kind": "trip"}).json()["results"]
+    assert [c["id"] for c in only_trips] == [trip.pk]
+    assert api.get("/api/v1/suggestions/", {"raw": "perhaps"}).status_code == 400
+
+
+def test_the_raw_list_costs_the_same_queries_whatever_its_length(
+    alice, api_client_for, make_suggestion
+):
+    api = api_client_for(alice)
+    make_suggestion(alice)
+    api.get("/api/v1/suggestions/?raw=1")
+    with CaptureQueriesContext(connection) as few:
+        assert len(api.get("/api/v1/suggestions/?raw=1").json()["results"]) == 1
+    for _ in range(3):
+        make_suggestion(alice)
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/api/v1/suggestions/?raw=1").json()["results"]) == 4
+    assert len(many.captured_queries) == len(few.captured_queries)

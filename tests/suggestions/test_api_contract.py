@@ -18,6 +18,7 @@ def test_it_keeps_the_contract(alice, api_token_for, make_suggestion):
         "GET /api/v1/suggestions/{id}/",
         "POST /api/v1/suggestions/{id}/save/",
         "POST /api/v1/suggestions/{id}/dismiss/",
+        "POST /api/v1/suggestions/{id}/seen/",
         "GET /api/v1/suggestions/{id}/image/",
         "POST /api/v1/suggestions/generate/",
     }

@@ -177,7 +177,14 @@ def test_unseen_suggestions_come_before_seen_ones(roll, alice, client):
     services.generate(alice)
     first = ranked_feed(alice, limit=200)
     client.force_login(alice)
-    assert client.get(reverse("suggestions:detail", args=[first[0].pk])).status_code == 200
+    opened = reverse("suggestions:detail", args=[first[0].pk])
+    assert client.get(opened).status_code == 200
+    # Reading it changes nothing; the page's script says it was opened, by a POST.
+    assert [s.pk for s in ranked_feed(alice, limit=200)] == [s.pk for s in first]
+    seen = client.post(
+        reverse("suggestions:seen", args=[first[0].pk]), HTTP_X_REQUESTED_WITH="fetch"
+    )
+    assert seen.status_code == 204
     again = ranked_feed(alice, limit=200)
     # The one opened goes below every card not opened yet.
     assert again[-1].pk == first[0].pk
@@ -376,3 +383,26 @@ def test_the_memories_settings_api_keeps_the_contract(alice, api_token_for):
         "GET /api/v1/memory-controls/{id}/",
         "DELETE /api/v1/memory-controls/{id}/",
     }
+
+
+def test_the_api_lists_the_feed_the_pages_show(roll, alice, api_client_for):
+    services.generate(alice)
+    feed = ranked_feed(alice, limit=300)
+    api = api_client_for(alice)
+    body = api.get("/api/v1/suggestions/", {"page_size": 200}).json()
+    assert body["count"] == len(feed)
+    cards = body["results"]
+    assert [c["id"] for c in cards] == [s.pk for s in feed]
+    assert [[f["id"] for f in c["folded"]] for c in cards] == [
+        [f.pk for f in s.folded] for s in feed
+    ]
+    # The Paris trip is one card: its day collages and its place album are inside it.
+    trip = next(c for c in cards if c["kind"] == "trip" and "Paris" in c["title"])
+    assert {f["kind"] for f in trip["folded"]} >= {"collage", "theme_album"}
+    assert set(trip["photo_ids"]) and all(f["photo_ids"] for f in trip["folded"])
+    # The raw list is still there: every suggestion on its own, nothing folded.
+    raw = api.get("/api/v1/suggestions/", {"raw": "1", "page_size": 200}).json()
+    stored = Suggestion.objects.for_owner(alice).visible()
+    assert raw["count"] == stored.count() > len(feed)
+    assert {r["id"] for r in raw["results"]} == set(stored.values_list("pk", flat=True))
+    assert all(r["folded"] == [] and r["score"] is None for r in raw["results"])

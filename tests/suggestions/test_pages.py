@@ -174,3 +174,37 @@ def test_a_moment_lists_repeated_titles_once_with_a_link_to_each(
     assert visible.count("Portrait: 5 June 2026") == 1
     numbers = re.findall(r">(\d+)</a>", folded)
     assert len(numbers) >= 2 and numbers == [str(i) for i in range(1, len(numbers) + 1)]
+
+
+def test_opening_a_suggestion_marks_it_seen_by_a_post_not_by_the_get(
+    alice_client, alice, bob, client, make_suggestion
+):
+    suggestion = make_suggestion(alice)
+    page = alice_client.get(reverse("suggestions:detail", args=[suggestion.pk]))
+    assert page.status_code == 200
+    suggestion.refresh_from_db()
+    assert suggestion.seen_at is None
+    # The page carries the script that sends the POST, with its URL and CSRF token.
+    html = page.content.decode()
+    url = reverse("suggestions:seen", args=[suggestion.pk])
+    assert re.search(
+        rf'<script src="[^"]*seen[^"]*\.js" data-seen-url="{url}" data-csrf="\w+"', html
+    )
+    assert alice_client.get(url).status_code == 405
+    assert alice_client.post(url, HTTP_X_REQUESTED_WITH="fetch").status_code == 204
+    suggestion.refresh_from_db()
+    assert suggestion.seen_at is not None
+    # Once seen, the page no longer sends it; a plain form POST comes back to the page.
+    again = alice_client.get(reverse("suggestions:detail", args=[suggestion.pk]))
+    assert url not in again.content.decode()
+    assert alice_client.post(url).url == reverse("suggestions:detail", args=[suggestion.pk])
+
+
+def test_nobody_else_marks_a_suggestion_seen(alice, bob, client, make_suggestion):
+    suggestion = make_suggestion(alice)
+    url = reverse("suggestions:seen", args=[suggestion.pk])
+    assert client.post(url).status_code == 302  # to the login page
+    client.force_login(bob)
+    assert client.post(url).status_code == 404
+    suggestion.refresh_from_db()
+    assert suggestion.seen_at is None

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('photos', '0006_face_person_photo_index'),
+        ('photos', '0007_personmerge_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
