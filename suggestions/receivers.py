@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from photos.signals import analysis_drained, person_forgetting, photos_deleting, photos_trashed
+from privacy import consent
 from privacy.signals import consent_revoked
 from suggestions import services, stories, tasks
 from suggestions.models import StoryVideo
@@ -34,12 +35,19 @@ def delete_video_file(sender, instance, **kwargs):
 @receiver(person_forgetting, dispatch_uid="suggestions.forget_person")
 def forget_suggestions_of_person(sender, person, dry_run, **kwargs):
     """Counts (dry_run) or deletes, inside the forget's transaction, the suggestions that
-    used a person being forgotten."""
+    used a person being forgotten. The owner lock first (sent before the forget writes
+    anything): a generation run storing a suggestion that names the person either
+    committed before, and its suggestion goes here, or finds the person gone."""
+    if not dry_run:
+        consent.lock_owner(person.owner_id)
     return {"suggestions": services.forget_person(person, dry_run=dry_run)}
 
 
 @receiver(photos_trashed, dispatch_uid="suggestions.leave_trashed")
 def leave_trashed(sender, user, photo_ids, **kwargs):
+    # A video shows its photos in every frame: it goes (rendered again on request), found
+    # through the links that leave_trashed removes.
+    stories.forget_videos_of(user, photo_ids)
     services.leave_trashed(user, photo_ids)
 
 
