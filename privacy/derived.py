@@ -10,15 +10,11 @@ files and the rows that name them. If that transaction rolls back, the files it 
 removed: a file never outlives the row that would have named it.
 """
 
-import logging
-
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from privacy import consent, files
-
-log = logging.getLogger(__name__)
 
 
 class Writer:
