@@ -14,6 +14,7 @@ from PIL import Image, ImageOps
 
 from photos.lib import probe  # noqa: F401  (registers the HEIC/HEIF opener)
 from photos.models import MediaType, Photo, derivative_path
+from privacy import derived
 
 THUMBNAIL_SIZE = 256
 PREVIEW_SIZE = 1440
@@ -75,15 +76,25 @@ def make_derivatives(photo: Photo, image: Image.Image | None = None) -> dict[str
             raise ValueError(f"Photo {photo.pk} has no {'poster' if photo.poster else 'file'}.")
         with default_storage.open(source_field.name, "rb") as source:
             images = render(source, sizes)
+    encoded = {kind: encode_webp(image, WEBP_QUALITY[kind]) for kind, image in images.items()}
     names = {}
-    for kind, image in images.items():
-        name = derivative_path(photo, f"{photo.sha256}_{kind}.webp")
-        if default_storage.exists(name):
-            default_storage.delete(name)  # same name on every run: idempotent
-        data = encode_webp(image, WEBP_QUALITY[kind])
-        names[kind] = default_storage.save(name, ContentFile(data))
-    # Only these two columns: the pipeline may be updating others on the same row.
-    Photo.objects.filter(pk=photo.pk).update(**names)
+
+    def store(writer):
+        for kind, data in encoded.items():
+            name = derivative_path(photo, f"{photo.sha256}_{kind}.webp")
+            if default_storage.exists(name):
+                default_storage.delete(name)  # same name on every run: idempotent
+            names[kind] = writer.save(name, ContentFile(data))
+        # Only these two columns: the pipeline may be updating others on the same row.
+        Photo.objects.filter(pk=photo.pk).update(**names)
+
+    # Written only if the photo is still there (deleted meanwhile: nothing is left behind).
+    if not derived.write_derived(
+        photo.owner_id,
+        store,
+        still_held=lambda: Photo.objects.select_for_update().filter(pk=photo.pk).exists(),
+    ):
+        return {}
     photo.thumbnail.name = names["thumbnail"]
     photo.preview.name = names["preview"]
     return names

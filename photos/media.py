@@ -61,8 +61,9 @@ def signed_token(photo: Photo, kind: str) -> str:
 
 
 def signed_url(photo: Photo, kind: str, request=None) -> str | None:
-    """A short-lived URL (settings.SIGNED_URL_MAX_AGE seconds) for one of the photo's files."""
-    if not file_name(photo, kind):
+    """A short-lived URL (settings.SIGNED_URL_MAX_AGE seconds) for one of the photo's files.
+    None for a photo in the trash: a signed URL serves live photos only (signed_media)."""
+    if not file_name(photo, kind) or photo.trashed_at is not None:
         return None
     path = reverse("photos:signed-media", args=[signed_token(photo, kind)])
     return request.build_absolute_uri(path) if request is not None else path

@@ -42,7 +42,11 @@ def _lock_people(owner_id, pks) -> dict[int, Person]:
     """Lock the owner's people `pks` for the rest of the transaction, in id order (so two
     verbs on the same two people, in either direction, queue instead of deadlocking), and
     return those that still exist. Read after the lock: a verb that waited sees what the
-    one before it left."""
+    one before it left. The owner lock comes first (privacy.consent.lock_owner, the lock
+    every deletion and every derived-file writer takes): a generation run storing a card
+    that shows one of them either committed before, and its card is seen here, or waits
+    and finds the person gone."""
+    consent.lock_owner(owner_id)
     rows = (
         Person.objects.select_for_update()
         .filter(owner_id=owner_id, pk__in=sorted(set(pks)))

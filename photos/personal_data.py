@@ -162,8 +162,9 @@ data/user_albums.json the albums you made, with the ids of their photos"""
 
     def export(self, user, zf, progress=None):
         """Originals first, then the JSON, each streamed: memory stays flat whatever the
-        size of the library (bench/export_memory.py)."""
-        photos = Photo.objects.for_owner(user).order_by("taken_at", "id")
+        size of the library (bench/export_memory.py). Photos in the trash are left out,
+        with their faces: the user deleted them (restored, they are in the next export)."""
+        photos = Photo.objects.for_owner(user).live().order_by("taken_at", "id")
         total = photos.count()
         missing = set()  # the few photos whose file is gone: "file": null in photos.json
         files = photos.only("pk", "original", "original_name", "sha256", "extension")
@@ -232,7 +233,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
             "data/faces.json",
             (
                 _face_json(f, embedding=True)
-                for f in Face.objects.filter(owner=user)
+                for f in Face.objects.filter(owner=user, photo__trashed_at=None)
                 .select_related("person")
                 .order_by("id")
                 .iterator(chunk_size=2000)
@@ -246,7 +247,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                     "id": a.pk,
                     "title": a.title,
                     "cover_photo_id": a.cover_id,
-                    "photo_ids": sorted(p.pk for p in a.photos.all()),
+                    "photo_ids": sorted(p.pk for p in a.photos.all() if p.trashed_at is None),
                     "created_at": a.created_at,
                 }
                 for a in Album.objects.filter(owner=user).prefetch_related("photos").order_by("id")

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,7 +12,8 @@ NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
 
 class PhotoSerializer(serializers.ModelSerializer):
-    """A photo as the companion app sees it. The *_url fields are short-lived signed links."""
+    """A photo as the companion app sees it. The *_url fields are short-lived signed links
+    (of a photo in the trash, the owner-checked /api/v1/photos/<id>/<kind>/ instead)."""
 
     thumbnail_url = serializers.SerializerMethodField()
     preview_url = serializers.SerializerMethodField()
@@ -47,7 +49,15 @@ class PhotoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _url(self, photo, kind):
-        return media.signed_url(photo, kind, self.context.get("request"))
+        request = self.context.get("request")
+        if photo.trashed_at is not None:
+            # A photo in the trash (the trash list): no signed link serves it, the
+            # owner-checked API action does, with the app's token.
+            if not media.file_name(photo, kind):
+                return None
+            path = reverse(f"api-photo-{kind}", args=[photo.pk])
+            return request.build_absolute_uri(path) if request is not None else path
+        return media.signed_url(photo, kind, request)
 
     @extend_schema_field(NULLABLE_URI)
     def get_thumbnail_url(self, photo) -> str | None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from photos import services
 from photos.models import Face, Photo
 from photos.signals import photos_trashed
+from privacy import consent
 
 
 def _people_of(photo_ids) -> set[int]:
@@ -31,6 +32,7 @@ def _people_of(photo_ids) -> set[int]:
 @transaction.atomic
 def trash_photos(owner, photo_ids) -> int:
     """Move `owner`'s photos among `photo_ids` to the trash. Returns how many moved."""
+    consent.lock_owner(owner.pk)  # a job storing what it made from them sees them trashed
     ids = list(
         Photo.objects.for_owner(owner)
         .live()

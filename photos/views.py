@@ -300,12 +300,14 @@ def photo_media(request, pk, kind):
 
 @require_GET
 def signed_media(request, token):
-    """A short-lived link from the API: the signature is the authorisation."""
+    """A short-lived link from the API: the signature is the authorisation, for a live
+    photo only. A link made before the photo went to the trash stops at once (404), not
+    when it expires; the trash's own thumbnails go through the owner-checked views."""
     try:
         pk, kind = media.resolve_token(token)
     except signing.BadSignature:
         return HttpResponseForbidden("This link has expired or is not valid.")
-    photo = Photo.objects.filter(pk=pk).first()
+    photo = Photo.objects.live().filter(pk=pk).first()
     if photo is None:
         raise Http404("No such photo.")
     return media.serve(request, photo, kind, max_age=settings.SIGNED_URL_MAX_AGE)

@@ -158,10 +158,20 @@ def users_allowing(scope: str):
     )
 
 
+def lock_owner(user_id) -> bool:
+    """The owner lock: the user's row, locked until the transaction ends (SQLite's
+    IMMEDIATE transactions serialise every write anyway). Consent changes, every deletion
+    of a user's data and every job that stores a derived file (privacy.derived) take it
+    first, so whichever commits first, the other sees its result. True while the user
+    exists and is active."""
+    rows = get_user_model().objects.select_for_update().filter(pk=user_id).values_list("is_active")
+    return any(active for (active,) in rows)
+
+
 def _lock_user(user) -> None:
     # Serialise consent changes of one user, so two simultaneous grants cannot both pass
     # the double-grant check.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    lock_owner(user.pk)
 
 
 def _record(user, scope, action, *, channel, device=None, terms_version=None, note=""):

@@ -11,12 +11,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 
-from privacy import files, registry
+from privacy import derived, files, registry
 from privacy.models import (
     AccessLog,
     ConsentEvent,
@@ -163,12 +162,24 @@ def held(user) -> int:
     return ExportJob.objects.filter(user=user).filter(Q(status__in=ACTIVE) | ~Q(file="")).count()
 
 
-def discard(user, reason: str) -> int:
+def discard(user, reason: str, *, built_after=None, started_before=None) -> int:
     """The user's export ZIPs hold copies of data that was just deleted: they go now (the
     files once the deletion commits), not when their link expires. A ready ZIP's job is
     marked expired, a waiting or building one failed, both with `reason`; a build still
-    running stores nothing (see build). Returns how many jobs were discarded."""
+    running stores nothing (see build). Returns how many jobs were discarded.
+
+    Only the jobs that may hold the data when its caller knows when it existed (deleted
+    photos: uploaded at `built_after`, in the trash since `started_before`, which a new
+    export leaves out): a ZIP finished before it existed, or a job started after it left,
+    holds none of it and stays."""
     jobs = ExportJob.objects.filter(user=user)
+    if built_after is not None:
+        jobs = jobs.exclude(status=ExportStatus.READY, finished_at__lt=built_after)
+    if started_before is not None:
+        jobs = jobs.exclude(created_at__gte=started_before)
+    # Locked first: a build storing its ZIP now is either seen here (its file deleted) or
+    # waits and then finds its job no longer running (see build).
+    list(jobs.select_for_update().values_list("pk"))
     files.delete_files_on_commit(jobs.exclude(file="").values_list("file", flat=True))
     ready = jobs.filter(status=ExportStatus.READY).update(
         status=ExportStatus.EXPIRED, file="", size=0, error=reason[:500]
@@ -193,29 +204,47 @@ def build(job: ExportJob) -> ExportJob:
             write_zip(job, tmp)
             size = tmp.tell()
             tmp.seek(0)
-            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-            folder = files.user_folder(job.user_id)
-            name = default_storage.save(
-                f"{folder}/exports/camroll-export-{job.pk}-{stamp}.zip", File(tmp)
+
+            def store(writer):
+                stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+                folder = files.user_folder(job.user_id)
+                name = writer.save(
+                    f"{folder}/exports/camroll-export-{job.pk}-{stamp}.zip", File(tmp)
+                )
+                now = timezone.now()
+                ExportJob.objects.filter(pk=job.pk).update(
+                    file=name,
+                    size=size,
+                    status=ExportStatus.READY,
+                    progress=100,
+                    finished_at=now,
+                    expires_at=now + timedelta(hours=settings.EXPORT_LINK_HOURS),
+                )
+
+            # Stored only if the job is still running under the owner lock: the account
+            # (and the job) went while the ZIP was built, or the data it holds was deleted
+            # meanwhile (discard), and the ZIP is never written into storage.
+            stored = derived.write_derived(
+                job.user_id,
+                store,
+                still_held=lambda: (
+                    ExportJob.objects.select_for_update()
+                    .filter(pk=job.pk, status=ExportStatus.RUNNING)
+                    .exists()
+                ),
             )
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()
         )
         raise
-    now = timezone.now()
-    done = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
-        file=name,
-        size=size,
-        status=ExportStatus.READY,
-        progress=100,
-        finished_at=now,
-        expires_at=now + timedelta(hours=settings.EXPORT_LINK_HOURS),
-    )
-    if not done:
-        # The account (and the job) went while the ZIP was being built, or the data it
-        # holds was deleted meanwhile (discard): the ZIP goes too.
-        files.delete_files([name])
+    if not stored:
+        # A job left running had an owner no longer active (an erasure is queued).
+        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.FAILED,
+            error="The account is being deleted.",
+            finished_at=timezone.now(),
+        )
         return job
     job.refresh_from_db()
     return job

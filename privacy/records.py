@@ -86,3 +86,20 @@ def forget_findings(user, steps) -> int:
         .exclude(outcome=Outcome.SKIPPED)
         .update(summary=FINDINGS_DELETED, details={})
     )
+
+
+PHOTO_DELETED = "Photo deleted; what was found went with it."
+
+
+def forget_photos(user, photo_refs) -> int:
+    """Photos were deleted: their records keep that a step ran on a photo, when, with which
+    model and how it ended (the log is the record of what happened), but no longer the
+    photo's file name nor what the step found in it. Returns how many records were
+    cleared."""
+    refs = [int(r) for r in photo_refs]
+    records = ProcessingRecord.objects.filter(user=user, photo_ref__in=refs)
+    cleared = records.exclude(outcome=Outcome.SKIPPED).update(
+        photo_name="", summary=PHOTO_DELETED, details={}
+    )
+    # A skipped record says only why the step did not run; its file name goes all the same.
+    return cleared + records.filter(outcome=Outcome.SKIPPED).update(photo_name="")

@@ -179,6 +179,7 @@ def delete_derived_data(user) -> dict[str, int]:
     analysed. The "what was analysed" log stays: it is the record of what happened, and
     goes with the account, but no longer says what was found. Export ZIPs, which hold the
     findings, go too."""
+    consent.lock_owner(user.pk)  # see erase_uploads
     deleted = _erase(user, "erase_derived")
     _forget_copies(user, "Deleted with the analysis results it held.")
     return deleted
@@ -196,6 +197,9 @@ def erase_uploads(user) -> dict[str, int]:
     """Every provider's data of the user (photos, their files, everything derived); the
     account, its consent ledger and analysis log stay (without what the analysis found);
     export ZIPs, which hold copies of the photos, go. Returns what was there."""
+    # First the owner lock: a job storing a file derived from this data (privacy.derived)
+    # either committed before (and its file is deleted here) or finds the data gone.
+    consent.lock_owner(user.pk)
     before = photo_counts(user)
     _erase(user, "erase_all")
     _forget_copies(user, "Deleted with the photos it held.")
@@ -214,6 +218,7 @@ def delete_account(user) -> dict[str, int]:
     counts = account_counts(user)
     user_id = user.pk
     with transaction.atomic():
+        consent.lock_owner(user_id)  # see erase_uploads
         _erase(user, "erase_all")
         exports = ExportJob.objects.filter(user=user).exclude(file="")
         files.delete_files_on_commit(exports.values_list("file", flat=True))

@@ -98,7 +98,7 @@ suggestions/videos/   the story videos you rendered (MP4)"""
                         "id": a.pk,
                         "title": a.title,
                         "suggestion_id": a.suggestion_id,
-                        "photo_ids": [p.pk for p in a.photos.all()],
+                        "photo_ids": [p.pk for p in a.photos.all() if p.trashed_at is None],
                         "created_at": a.created_at,
                     }
                     for a in albums

@@ -33,6 +33,9 @@ def delete_video_file(sender, instance, **kwargs):
 
 @receiver(photos_trashed, dispatch_uid="suggestions.leave_trashed")
 def leave_trashed(sender, user, photo_ids, **kwargs):
+    # A video shows its photos in every frame: it goes (rendered again on request), found
+    # through the links that leave_trashed removes.
+    stories.forget_videos_of(user, photo_ids)
     services.leave_trashed(user, photo_ids)
 
 

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from photos.models import Face, Person, Photo, PhotoTheme
-from privacy import consent
+from privacy import consent, derived
 from privacy.files import delete_files_on_commit
 from privacy.models import Scope
 from suggestions import controls, render
@@ -368,12 +368,58 @@ def rerender_missing(ctx: Context) -> int:
         if placed is not None:
             suggestion.explanation = {**suggestion.explanation, "layout": placed}
         suggestion.uses_faces = suggestion.uses_faces or used_faces
-        suggestion.image.save(
-            f"{suggestion.kind}-{suggestion.pk}.jpg", ContentFile(data), save=False
-        )
-        suggestion.save(update_fields=["image", "explanation", "uses_faces"])
-        count += 1
+
+        def store(writer, suggestion=suggestion, data=data):
+            writer.save_field(
+                suggestion.image, f"{suggestion.kind}-{suggestion.pk}.jpg", ContentFile(data)
+            )
+            suggestion.save(update_fields=["image", "explanation", "uses_faces"])
+
+        # Still without an image (an overlapping run did not render it first), and its
+        # photos still there: else nothing is written.
+        def still_held(suggestion=suggestion, ids=ids):
+            waiting = Suggestion.objects.select_for_update().filter(pk=suggestion.pk, image="")
+            return waiting.exists() and _still_there(ctx, ids, suggestion.explanation)
+
+        if derived.write_derived(
+            ctx.user.pk,
+            store,
+            scopes=_scopes_of(suggestion.uses_faces, suggestion.uses_older_photos),
+            still_held=still_held,
+        ):
+            count += 1
     return count
+
+
+def _scopes_of(uses_faces: bool, uses_older: bool) -> list[str]:
+    """The consent an image needs when it is stored: cloud processing, face analysis if
+    recognised people chose its photos, shaped its crop or named it, older photos if it
+    shows any."""
+    scopes = [Scope.CLOUD_PROCESSING]
+    if uses_faces:
+        scopes.append(Scope.FACE_ANALYSIS)
+    if uses_older:
+        scopes.append(Scope.OLDER_PHOTOS)
+    return scopes
+
+
+def _still_there(ctx: Context, photo_ids, explanation, person_ids=()) -> bool:
+    """Checked under the owner lock before a suggestion or its image is stored: every photo
+    it shows is still the owner's, not in the trash and analysed (its analysis not deleted
+    meanwhile), and every person it names is still there (not forgotten). The run read
+    them seconds or minutes ago."""
+    ids = set(photo_ids)
+    live = Photo.objects.for_owner(ctx.user).live().analysed().filter(pk__in=ids).count()
+    if live != len(ids):
+        return False
+    people = set(person_ids)
+    if people and Person.objects.for_owner(ctx.user).filter(pk__in=people).count() != len(people):
+        return False
+    names = set((explanation or {}).get("people") or [])
+    if not names:
+        return True
+    found = Person.objects.for_owner(ctx.user).filter(name__in=names)
+    return set(found.values_list("name", flat=True)) == names
 
 
 def _render(ctx: Context, proposal: Proposal):
@@ -407,29 +453,46 @@ def _store(ctx: Context, kind: str, proposal: Proposal) -> Suggestion | None:
         or bool(proposal.person_ids)
         or bool(explanation.get("people"))
     )
+    ids = list(dict.fromkeys(proposal.photo_ids))
+    older = any(ctx.by_id[pk].older for pk in proposal.photo_ids)
+    made: list[Suggestion] = []
+
+    def store(writer):
+        # Runs of one owner are serialised by the owner lock: what an overlapping run
+        # stored first is seen here, and not rendered into a second file.
+        if Suggestion.objects.filter(owner=ctx.user, kind=kind, key=proposal.key).exists():
+            return
+        suggestion = Suggestion.objects.create(
+            owner=ctx.user,
+            kind=kind,
+            key=proposal.key,
+            title=proposal.title[:200],
+            period_start=proposal.period_start,
+            period_end=proposal.period_end,
+            explanation=explanation,
+            uses_faces=uses_faces,
+            uses_older_photos=older,
+        )
+        SuggestionPhoto.objects.bulk_create(
+            SuggestionPhoto(suggestion=suggestion, photo_id=pk, position=i)
+            for i, pk in enumerate(ids)
+        )
+        suggestion.people.set(dict.fromkeys(proposal.person_ids))
+        writer.save_field(suggestion.image, f"{kind}-{suggestion.pk}.jpg", ContentFile(data))
+        suggestion.save(update_fields=["image"])
+        made.append(suggestion)
+
     try:
-        with transaction.atomic():
-            suggestion = Suggestion.objects.create(
-                owner=ctx.user,
-                kind=kind,
-                key=proposal.key,
-                title=proposal.title[:200],
-                period_start=proposal.period_start,
-                period_end=proposal.period_end,
-                explanation=explanation,
-                uses_faces=uses_faces,
-                uses_older_photos=any(ctx.by_id[pk].older for pk in proposal.photo_ids),
-            )
-            SuggestionPhoto.objects.bulk_create(
-                SuggestionPhoto(suggestion=suggestion, photo_id=pk, position=i)
-                for i, pk in enumerate(dict.fromkeys(proposal.photo_ids))
-            )
-            suggestion.people.set(dict.fromkeys(proposal.person_ids))
-            suggestion.image.save(f"{kind}-{suggestion.pk}.jpg", ContentFile(data), save=True)
-    except IntegrityError:  # a concurrent run stored the same key first
+        derived.write_derived(
+            ctx.user.pk,
+            store,
+            scopes=_scopes_of(uses_faces, older),
+            still_held=lambda: _still_there(ctx, ids, explanation, proposal.person_ids),
+        )
+    except IntegrityError:  # the same key stored by another process meanwhile
         log.info("suggestion %s:%s already exists", kind, proposal.key)
         return None
-    return suggestion
+    return made[0] if made else None
 
 
 # --- The user's verbs -----------------------------------------------------------------

@@ -24,13 +24,13 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from photos import media
 from photos.models import Face
-from privacy import consent
+from privacy import consent, derived
 from privacy.files import delete_files_on_commit
 from privacy.models import Scope
 from suggestions import render
 from suggestions.kinds.base import format_range
 from suggestions.lib import story
-from suggestions.models import StoryVideo, Suggestion, VideoStatus
+from suggestions.models import StoryVideo, Suggestion, SuggestionPhoto, VideoStatus
 
 log = logging.getLogger(__name__)
 
@@ -163,13 +163,38 @@ def render_video(video: StoryVideo, *, size=None, fps: int | None = None) -> Sto
             for packet in stream.encode():
                 out.mux(packet)
         old = video.file.name
-        with path.open("rb") as fh:
-            name = f"story-{suggestion.pk}-{secrets.token_hex(6)}.mp4"
-            video.file.save(name, File(fh), save=False)
-    _set(video, status=VideoStatus.DONE, progress=100, frames=written, file=video.file.name)
-    if old:
-        delete_files_on_commit([old])
+
+        def store(writer):
+            with path.open("rb") as fh:
+                name = f"story-{suggestion.pk}-{secrets.token_hex(6)}.mp4"
+                writer.save_field(video.file, name, File(fh))
+            _set(video, status=VideoStatus.DONE, progress=100, frames=written, file=video.file.name)
+            if old:
+                delete_files_on_commit([old])
+
+        # Stored only if, now, the video's row and every photo it shows are still there
+        # (not deleted, not in the trash) and cloud processing is still granted.
+        stored = derived.write_derived(
+            video.owner_id,
+            store,
+            scopes=[Scope.CLOUD_PROCESSING],
+            still_held=lambda: _still_shows(video, [p.pk for p in photos]),
+        )
+    if not stored:
+        # Whatever row is left (a photo went to the trash and back) says so; usually the
+        # deletion took the row too.
+        _set(video, status=VideoStatus.FAILED, progress=0, message="Its photos or consent "
+             "changed while it was rendered: nothing was stored. Try again.")  # fmt: skip
     return video
+
+
+def _still_shows(video: StoryVideo, photo_ids) -> bool:
+    if not StoryVideo.objects.select_for_update().filter(pk=video.pk).exists():
+        return False
+    live = SuggestionPhoto.objects.filter(
+        suggestion_id=video.suggestion_id, photo__in=photo_ids, photo__trashed_at__isnull=True
+    )
+    return live.count() == len(set(photo_ids))
 
 
 def _frames(suggestion, photos, faces, size, fps):

@@ -3,6 +3,7 @@ a moderator, private media storage per test (or a bucket on a real S3 server), a
 photos and models from ../shared.
 """
 
+import importlib
 import os
 import uuid
 from pathlib import Path
@@ -142,6 +143,15 @@ def grant():
                 consent.grant(user, scope)
 
     return do
+
+
+@pytest.fixture
+def published_terms(transactional_db):
+    """The terms the data migration publishes, for a transactional test (which starts from
+    a flushed database): the race tests (tests/races.py) grant consent."""
+    from django.apps import apps
+
+    importlib.import_module("privacy.migrations.0002_initial_terms").seed(apps, None)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A photo's stored original, decoded once per task, and the files a step writes.
 
-File I/O for the analysis happens here, outside the transaction that holds the owner's lock.
+File I/O for the analysis happens here: reading outside any transaction, writing a step's
+files in the store transaction, once the owner's lock is held and consent checked.
 """
 
 import io
@@ -45,7 +46,7 @@ def media_loader(photo: Photo):
 
 
 def write_files(files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
-    """Store `files` (name -> bytes) before the store transaction opens.
+    """Store `files` (name -> bytes), in the store transaction (runner.store_steps).
 
     Names are content-addressed (photos.lib.crops.crop_filename), so a file already there
     holds these bytes and is reused as it is. Returns (wanted -> stored name, names created

@@ -1,12 +1,13 @@
 """Running a photo's analysis steps on the worker: compute, write the files, then store.
 
 Each step runs in phases. The slow one (decoding, model inference) touches no row. Then
-the step's files (face crops) are written, still outside any transaction. Then one
-transaction locks the owner, checks consent *again*, and for every step replaces its rows,
-sets its status and writes its processing record (each step in a savepoint). So a task
-killed halfway leaves no row half-written, a step run twice leaves the same rows, a consent
-revocation that lands while a model is running wins (the revocation locks the same owner
-row, see privacy.consent), and the files of a step whose store did not commit are removed.
+one transaction (privacy.derived.write_derived) locks the owner, checks consent *again*,
+writes the files (face crops) of the steps still allowed, and for every step replaces its
+rows, sets its status and writes its processing record (each step in a savepoint). So a
+task killed halfway leaves no row half-written, a step run twice leaves the same rows, a
+consent revocation or a deletion that lands while a model is running wins (they lock the
+same owner row, see privacy.consent.lock_owner) and no file is written for it, and the
+files of a step whose store did not commit are removed.
 """
 
 import importlib
@@ -29,7 +30,7 @@ from photos.analysis.steps import REGISTRY, StepResult
 from photos.derivatives import make_derivatives
 from photos.models import AnalysisStatus, AnalysisStep, MediaType, Photo, Step
 from photos.signals import analysis_drained
-from privacy import consent
+from privacy import consent, derived
 from privacy.models import Outcome, Scope
 from privacy.records import new_record, save_records, skipped_record
 
@@ -159,11 +160,14 @@ def compute_step(photo: Photo, step: str, media, granted: set[str]) -> Computed:
         return Computed(step, "failed", started, message=f"{type(exc).__name__}: {exc}")
 
 
-def _write_files(photo, outcome: Computed) -> list[str]:
-    """Write a computed step's files (outside any transaction); returns the names created.
-    A storage error fails the step, as an error in its store would."""
+def _write_files(photo, outcome: Computed, now_granted: set[str]) -> list[str]:
+    """Write a computed step's files (in the store transaction, once its consent is known
+    to hold); returns the names created. A storage error fails the step, as an error in its
+    store would."""
     if outcome.kind != "result" or not outcome.result.files:
         return []
+    if _missing_scope(outcome.step, now_granted):
+        return []  # revoked meanwhile: _store records it skipped, and no file is written
     try:
         outcome.result.saved, created = media_files.write_files(outcome.result.files)
     except SoftTimeLimitExceeded:
@@ -176,28 +180,30 @@ def _write_files(photo, outcome: Computed) -> list[str]:
 
 
 def store_steps(photo: Photo, outcomes: list[Computed]) -> None:
-    """The files first, then the quick half: one transaction under the owner's lock, consent
-    checked again. Files written for a step whose rows did not commit are removed."""
+    """The quick half: one transaction under the owner's lock (privacy.derived), consent
+    checked again, then the files of the steps still allowed, then their rows. A photo
+    deleted meanwhile gets nothing written; the files of a step whose rows did not commit
+    are removed (the whole transaction's by write_derived, a failed step's here)."""
     owner = photo.owner
     created: dict[str, list[str]] = {}
     stored: set[str] = set()
-    committed = False
-    try:
+
+    def write(writer):
+        now_granted = consent.granted(owner.pk)
         for outcome in outcomes:
-            created[outcome.step] = _write_files(photo, outcome)
-        with transaction.atomic():
-            now_granted = granted_scopes(owner.pk, lock=True)
-            # A photo deleted meanwhile gets nothing written.
-            if Photo.objects.select_for_update().filter(pk=photo.pk).exists():
-                stored = _store_all(photo, owner, outcomes, now_granted)
-        committed = True
-    finally:
-        media_files.remove_files(
-            name
-            for step, names in created.items()
-            if not (committed and step in stored)
-            for name in names
-        )
+            created[outcome.step] = _write_files(photo, outcome, now_granted)
+            writer.track(created[outcome.step])
+        stored.update(_store_all(photo, owner, outcomes, now_granted))
+
+    derived.write_derived(
+        owner.pk,
+        write,
+        still_held=lambda: Photo.objects.select_for_update().filter(pk=photo.pk).exists(),
+        inactive_too=True,
+    )
+    media_files.remove_files(
+        name for step, names in created.items() if step not in stored for name in names
+    )
 
 
 def _store_all(photo, owner, outcomes: list[Computed], now_granted: set[str]) -> set[str]:

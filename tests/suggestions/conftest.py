@@ -221,3 +221,12 @@ def make_suggestion(photos_dir):
         return suggestion
 
     return make
+
+
+@pytest.fixture
+def small_videos(monkeypatch):
+    """Story videos small and short, for speed."""
+    from suggestions import stories
+
+    monkeypatch.setattr(stories, "VIDEO_SIZE", (160, 96))
+    monkeypatch.setattr(stories, "VIDEO_FPS", 4)

@@ -34,7 +34,8 @@ class StepResult:
     model_name: str = ""
     model_version: str = ""
     data: object = None
-    # Files to write before the store transaction opens (wanted storage name -> bytes).
+    # Files to write in the store transaction, once consent is checked again (wanted
+    # storage name -> bytes).
     files: dict[str, bytes] = field(default_factory=dict)
     # Filled in by the runner: wanted storage name -> the name the file was stored under.
     saved: dict[str, str] = field(default_factory=dict)

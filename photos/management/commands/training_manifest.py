@@ -29,7 +29,8 @@ class Command(BaseCommand):
             raise CommandError("Give --output FILE (or --dry-run).")
         owners = consent.users_allowing(Scope.AI_TRAINING)
         photos = (
-            Photo.objects.filter(owner__in=owners, media_type=MediaType.PHOTO)
+            Photo.objects.live()
+            .filter(owner__in=owners, media_type=MediaType.PHOTO)
             .order_by("owner_id", "id")
             .values_list("id", "owner_id", "sha256", "original", "content_type", "width", "height")
         )
