@@ -279,3 +279,14 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         services.delete_face_data(user)
         Album.objects.filter(owner=user).delete()
         return counts
+
+    def erase_batch(self, user, limit):
+        """The photos (with their faces, tags, steps and files) `limit` at a time; once none
+        is left, the people, merge history and albums, which do not grow with the library
+        the way photos do."""
+        ids = list(Photo.objects.filter(owner=user).order_by().values_list("pk", flat=True)[:limit])
+        if ids:
+            return services.delete_photos(user, Photo.objects.filter(pk__in=ids))
+        services.delete_face_data(user)
+        Album.objects.filter(owner=user).delete()
+        return 0

@@ -20,6 +20,9 @@ from privacy.models import (
     Channel,
     ConsentEvent,
     ConsentTerms,
+    ErasureJob,
+    ErasureKind,
+    ErasureStatus,
     ExportJob,
     ExportStatus,
     Outcome,
@@ -152,6 +155,13 @@ def index(request):
     if export is not None and services.export_is_expired(export):
         export.status = ExportStatus.EXPIRED
     retention = RetentionRequest.objects.filter(user=user).first()
+    # A "delete all my photos" still at work, or stopped: its state and a link to it.
+    erasure = (
+        ErasureJob.objects.filter(user=user, kind=ErasureKind.PHOTOS)
+        .exclude(status=ErasureStatus.DONE)
+        .order_by("-created_at")
+        .first()
+    )
     accesses = list(services.access_log_for(user).order_by("-created_at", "-id")[:ACCESS_LIMIT])
     context = {
         "page": "privacy",
@@ -166,6 +176,7 @@ def index(request):
         "steps": list(steps),
         "export": export,
         "retention": retention,
+        "erasure": erasure,
         "needs_retention_choice": services.needs_retention_choice(user, states),
         "accesses": accesses,
         "outcomes": Outcome,
@@ -433,11 +444,7 @@ def delete(request, kind):
                     job, _ = erasures.queue(user, kind, counts)
                     if kind == "account":
                         logout(request)
-                        return render(
-                            request,
-                            "privacy/erasure.html",
-                            {"info": info, "job": job, "counts": _labelled(job.counts)},
-                        )
+                        return render(request, "privacy/erasure.html", _erasure_context(job))
                     return redirect("privacy:erasure", pk=job.pk)
                 done = erasures.erase_now(user, kind)
                 if kind == "account":
@@ -461,13 +468,42 @@ def delete(request, kind):
     )
 
 
+def _erasure_context(job) -> dict:
+    """The erasure page, for its owner logged in and, for an account (whose owner is
+    logged out and can no longer log in), for whoever holds the page's signed link."""
+    return {
+        "page": "privacy",
+        "info": DELETIONS[job.kind],
+        "job": job,
+        "counts": _labelled(job.counts),
+        "total": erasures.total(job),
+        "needs_help": job.status == ErasureStatus.FAILED and job.retry_at is None,
+        "status_url": reverse("privacy:erasure-status", args=[erasures.status_token(job)]),
+    }
+
+
 @login_required
 def erasure(request, pk):
-    """How far a background "delete all my photos" has got (reloads itself until done)."""
+    """How far a background "delete all my photos" has got (reloads itself until done); a
+    POST tries a failed one again now."""
     job = fetchers.get_erasure_for_user(request.user, pk)
-    info = DELETIONS[job.kind]
-    return render(
-        request,
-        "privacy/erasure.html",
-        {"page": "privacy", "info": info, "job": job, "counts": _labelled(job.counts)},
-    )
+    if request.method == "POST":
+        if erasures.retry(job):
+            messages.success(request, "Trying again now: the deletion goes on where it stopped.")
+        return redirect("privacy:erasure", pk=job.pk)
+    return render(request, "privacy/erasure.html", _erasure_context(job))
+
+
+def erasure_status(request, token):
+    """An account's erasure, for its owner, who is logged out and locked while it runs:
+    the signed link of the page they were shown. A job that is gone went with the account."""
+    pk = erasures.job_for_token(token)
+    if pk is None:
+        raise Http404("No such erasure.")
+    job = ErasureJob.objects.filter(pk=pk).first()
+    if job is None:
+        return render(request, "privacy/erasure_gone.html", {"info": DELETIONS["account"]})
+    if request.method == "POST":
+        erasures.retry(job)
+        return redirect("privacy:erasure-status", token=token)
+    return render(request, "privacy/erasure.html", _erasure_context(job))
