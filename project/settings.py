@@ -374,6 +374,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.sweep_erasures",
         "schedule": 300.0,
     },
+    "privacy-requeue-exports": {
+        "task": "privacy.tasks.sweep_exports",
+        "schedule": 300.0,
+    },
+    "privacy-send-unsent": {
+        "task": "privacy.tasks.sweep_unsent",
+        "schedule": 120.0,
+    },
+    "suggestions-requeue-videos": {
+        "task": "suggestions.tasks.sweep_videos",
+        "schedule": 300.0,
+    },
 }
 
 # --- Models and analysis --------------------------------------------------------------
