@@ -1,7 +1,7 @@
 """The privacy page: toggles, stop-all, history, the analysis log, and its query count."""
 
-from urllib.parse import quote, unquote
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import connection
