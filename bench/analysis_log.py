@@ -108,12 +108,16 @@ def main():
             loads.append(os.getloadavg()[0])
 
     small, large = results[10_000], results[args.records]
+
+    def counted(sql) -> str:
+        return "COUNT" if any('"__count"' in q for q in sql) else "none"
+
     lines = "\n".join(
         f"| {label} | {small[label][0]} | {large[label][0]} | {small[label][1]:.0f} ms | "
-        f"**{large[label][1]:.0f} ms** | "
-        f"{'none' if not any(chr(34) + '__count' + chr(34) in q for q in large[label][2]) else 'COUNT'} |"
+        f"**{large[label][1]:.0f} ms** | {counted(large[label][2])} |"
         for label in small
     )
+    size = f"{args.records:,}"
     body = f"""
 ## The analysis log at 10,000 and {args.records:,} records
 
@@ -122,7 +126,7 @@ Machine: {vendor}. One user's log, bulk-created; 50 records a page; a deep page 
 by following `next` (API) or "Older" (page) {DEPTH} times. Medians of {args.repeat}.
 Load average (1 min) during the run: {", ".join(f"{v:.1f}" for v in loads)}.
 
-| request | queries at 10,000 | at {args.records:,} | time at 10,000 | at {args.records:,} | a COUNT of the log |
+| request | queries at 10,000 | at {size} | time at 10,000 | at {size} | a COUNT of the log |
 |---|---|---|---|---|---|
 {lines}
 
