@@ -287,3 +287,15 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         Album.objects.filter(owner=user).delete()
         uploads.erase_for_user(user)
         return counts
+
+    def erase_batch(self, user, limit):
+        """The photos (with their faces, tags, steps and files) `limit` at a time; once none
+        is left, the people, merge history, albums and unfinished uploads, which do not grow
+        with the library the way photos do (what erase_all removes too)."""
+        ids = list(Photo.objects.filter(owner=user).order_by().values_list("pk", flat=True)[:limit])
+        if ids:
+            return services.delete_photos(user, Photo.objects.filter(pk__in=ids))
+        services.delete_face_data(user)
+        Album.objects.filter(owner=user).delete()
+        uploads.erase_for_user(user)
+        return 0

@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
-from privacy import registry, services
+from privacy import erasures, registry, services
 from privacy.models import (
     AccessLog,
     ConsentEvent,
     ConsentTerms,
+    ErasureJob,
+    ErasureStatus,
     ExportJob,
     ProcessingRecord,
     RetentionRequest,
@@ -154,6 +156,60 @@ class ExportJobAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("user",)
     exclude = ("file",)
+
+
+@admin.register(ErasureJob)
+class ErasureJobAdmin(ReadOnlyAdmin):
+    """Where every background erasure stands: moderators see it (view permission), only a
+    superuser can send a failed one to a worker again. The counts are numbers, not
+    content; the user is shown by id (the account may be going)."""
+
+    list_display = (
+        "created_at",
+        "user_id",
+        "kind",
+        "status",
+        "progress",
+        "erased",
+        "attempts",
+        "failures",
+        "retry_at",
+        "short_error",
+    )
+    list_filter = ("status", "kind")
+    fields = (
+        "user_id",
+        "kind",
+        "status",
+        "progress",
+        "erased",
+        "counts",
+        "attempts",
+        "failures",
+        "retry_at",
+        "error",
+        "created_at",
+        "started_at",
+        "updated_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.error[:80]
+
+    def get_actions(self, request):
+        if not request.user.is_superuser:
+            return {}
+        return super(ReadOnlyAdmin, self).get_actions(request)
+
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed erasures now")
+    def retry(self, request, queryset):
+        retried = sum(erasures.retry(job) for job in queryset.filter(status=ErasureStatus.FAILED))
+        self.message_user(request, f"{retried} erasure(s) sent to a worker again.")
 
 
 @admin.register(RetentionRequest)

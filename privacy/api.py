@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts import ratelimit
@@ -99,10 +99,16 @@ def consent_view(request):
     return Response(ConsentSerializer(_consent_body(request.user)).data)
 
 
-class RecordPagination(PageNumberPagination):
+class RecordPagination(CursorPagination):
+    """Newest first, a page at a time from an opaque cursor (`next` / `previous`): each
+    page is one range of the (user, started_at) index, so it costs the same at a thousand
+    records and at a million, and nothing counts them (a page number needs a COUNT of the
+    whole log, and an OFFSET that reads every record before the page)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    ordering = ("-started_at", "-id")
 
 
 class AnalysisFilters(serializers.Serializer):
@@ -126,7 +132,8 @@ class AnalysisFilters(serializers.Serializer):
     responses={200: ProcessingRecordSerializer(many=True), **ERRORS, **NOT_FOUND},
 )
 class AnalysisLog(generics.ListAPIView):
-    """Every processing step that ran or was skipped on the user's photos, newest first."""
+    """Every processing step that ran or was skipped on the user's photos, newest first,
+    paged by cursor: follow `next` (null on the last page); there is no total count."""
 
     serializer_class = ProcessingRecordSerializer
     pagination_class = RecordPagination

@@ -12,10 +12,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from privacy import derived, files, registry
+from privacy import derived, files, outbox, registry, tasks
 from privacy.models import (
     AccessLog,
     ConsentEvent,
@@ -191,13 +191,58 @@ def discard(user, reason: str, *, built_after=None, started_before=None) -> int:
     return ready + active
 
 
+# A job pending this long was lost by the broker (or never reached it); one building for
+# longer than a task may run lost its worker. Three tries, then it fails with the reason.
+PENDING_STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+
+
+def send(job_id: int) -> None:
+    """Hand the job to a worker after commit; a broker that is down leaves it pending for
+    the sweep, and the request that asked for it is answered all the same."""
+    outbox.try_send(tasks.build_export, job_id)
+
+
+def sweep() -> dict[str, int]:
+    """Exports no worker is on, queued again: pending for a while, or building for longer
+    than the task time limit (the worker died). The fourth time, it fails with the reason
+    (the page then offers a new export instead of the same stuck one)."""
+    now = timezone.now()
+    lost = list(
+        ExportJob.objects.filter(
+            status=ExportStatus.PENDING, created_at__lt=now - PENDING_STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    stale = ExportJob.objects.filter(
+        status=ExportStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30),
+    )
+    given_up = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=ExportStatus.FAILED,
+        error=f"Interrupted {MAX_ATTEMPTS} times: the worker died or the export ran past "
+        f"CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT} s).",
+        finished_at=now,
+    )
+    dead = list(stale.values_list("pk", flat=True))
+    ExportJob.objects.filter(pk__in=dead, status=ExportStatus.RUNNING).update(
+        status=ExportStatus.PENDING, progress=0
+    )
+    for pk in lost + dead:
+        send(pk)
+    return {"lost": len(lost), "interrupted": len(dead), "given_up": given_up}
+
+
 def build(job: ExportJob) -> ExportJob:
-    """Build the ZIP into a temporary file, then move it into media storage."""
-    started = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-        status=ExportStatus.RUNNING, progress=1
+    """Build the ZIP into a temporary file, then move it into media storage. Only a
+    pending job is taken, by one worker: another delivery of its message leaves it."""
+    started = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
+        status=ExportStatus.RUNNING,
+        progress=1,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
     )
     if not started:
-        return job  # discarded (its data deleted) before it started
+        return job  # discarded (its data deleted) before it started, or taken already
     job.status, job.progress = ExportStatus.RUNNING, 1
     try:
         with tempfile.TemporaryFile(suffix=".zip") as tmp:

@@ -193,7 +193,11 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/", blank=True)
     size = models.PositiveBigIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    # How many times a worker took it, and when the last one did (privacy.tasks
+    # sweep_exports sends a lost job again, and gives up after a few tries).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
@@ -230,11 +234,20 @@ class ErasureJob(models.Model):
     )
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     counts = models.JSONField(default=dict)  # what there was when it was asked for
+    # Rows erased so far, batch by batch (each batch is committed: a re-run goes on).
+    erased = models.PositiveBigIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
-    # How many times a worker took it (privacy.erasures.sweep gives up after a few).
+    # How many times a worker took it.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Runs in a row that failed or were interrupted before a batch went through; at
+    # privacy.erasures.MAX_FAILURES the job waits for a person (the admin's retry).
+    failures = models.PositiveSmallIntegerField(default=0)
+    # A failed job is queued again by the sweep at this time; empty: it needs a person.
+    retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last batch a worker committed: a running job silent for longer lost its worker.
+    updated_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -262,3 +275,29 @@ class RetentionRequest(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.choice}"
+
+
+class UnsentTask(models.Model):
+    """A task the broker would not take (it was down) that has no job row of its own to be
+    found by (a suggestion-generation request, for one): privacy.outbox.sweep sends it
+    again. Goes with the account."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="unsent_tasks",
+    )
+    name = models.CharField(max_length=200)  # the task's registered name
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.name}{tuple(self.args)}: unsent"

@@ -5,6 +5,7 @@ the log keeps the id and the name, which stay true after the photo is deleted. A
 stores several steps in one transaction builds their records with `new_record` and writes
 them with one `save_records`; `record_step` builds and saves one."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from privacy.models import Outcome, ProcessingRecord
@@ -103,3 +104,39 @@ def forget_photos(user, photo_refs) -> int:
     )
     # A skipped record says only why the step did not run; its file name goes all the same.
     return cleared + records.filter(outcome=Outcome.SKIPPED).update(photo_name="")
+
+
+def forget_findings_batch(user, step: str, limit: int, after=None) -> tuple[int, tuple | None]:
+    """forget_findings of one step in bounded batches, newest first, for the background
+    erasure: clears up to `limit` records older than the cursor `after` (None: from the
+    newest), walking the (user, step, started_at) index, and returns (how many it cleared,
+    the next cursor, None once none is left)."""
+    records = (
+        ProcessingRecord.objects.filter(user=user, step=step)
+        .exclude(outcome=Outcome.SKIPPED)
+        # Cleared by an earlier run of the same erasure: a re-run goes on after them.
+        .exclude(summary=FINDINGS_DELETED)
+        .order_by("-started_at", "-id")
+    )
+    if after is not None:
+        started_at, pk = after
+        records = records.filter(Q(started_at__lt=started_at) | Q(started_at=started_at, pk__lt=pk))
+    page = list(records.values_list("pk", "started_at")[:limit])
+    if not page:
+        return 0, None
+    ProcessingRecord.objects.filter(pk__in=[pk for pk, _ in page]).update(
+        summary=FINDINGS_DELETED, details={}
+    )
+    last_pk, last_started = page[-1]
+    return len(page), (last_started, last_pk)
+
+
+def delete_batch(user, limit: int) -> int:
+    """Up to `limit` of the user's log entries (the background account erasure; the rest
+    goes with the account)."""
+    ids = list(
+        ProcessingRecord.objects.filter(user=user).order_by().values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        ProcessingRecord.objects.filter(pk__in=ids).delete()
+    return len(ids)

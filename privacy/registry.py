@@ -60,6 +60,17 @@ class PersonalData:
         through privacy.files). The account itself is deleted by privacy afterwards."""
         return {}
 
+    def erase_batch(self, user, limit: int) -> int:
+        """Delete at most about `limit` of the user's rows, in the caller's transaction
+        (files after it commits, through privacy.files); return how many went, 0 once
+        nothing is left. The background erasure (privacy.erasures) calls it again and
+        again, committing after each call, so a library of any size is erased in bounded
+        steps and a re-run after a crash goes on where the last one stopped. By default
+        everything goes at once through erase_all: right for an app that holds little per
+        user. An app whose rows grow with the library overrides it."""
+        self.erase_all(user)
+        return 0
+
 
 _providers: dict[str, PersonalData] = {}
 

@@ -161,6 +161,17 @@ class ErasureStatusSerializer(serializers.Serializer):
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="What there was when it was asked for."
     )
+    erased = serializers.IntegerField(
+        min_value=0, help_text="Rows erased so far (photos; for an account, log entries too)."
+    )
+    attempts = serializers.IntegerField(min_value=0, help_text="Runs a worker made of it.")
+    retry_at = serializers.DateTimeField(
+        allow_null=True, help_text="A failed erasure is tried again by itself at this time."
+    )
+    needs_help = serializers.BooleanField(
+        help_text="Failed too many times in a row: it waits for the administrator (or a "
+        "new request, which tries it again)."
+    )
     error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)

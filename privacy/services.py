@@ -254,9 +254,8 @@ def _end_sessions(user_id: int) -> None:
 
 @transaction.atomic
 def request_export(user) -> tuple[ExportJob, bool]:
-    """A new export job, or the one already waiting or building. Queued after commit."""
-    from privacy import tasks
-
+    """A new export job, or the one already waiting or building. Queued after commit (a
+    broker that is down leaves it for the sweep, export.sweep)."""
     active = (
         ExportJob.objects.filter(user=user, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING])
         .order_by("-created_at")
@@ -265,7 +264,7 @@ def request_export(user) -> tuple[ExportJob, bool]:
     if active is not None:
         return active, False
     job = ExportJob.objects.create(user=user)
-    transaction.on_commit(lambda: tasks.build_export.delay(job.pk))
+    transaction.on_commit(lambda: export.send(job.pk))
     return job, True
 
 

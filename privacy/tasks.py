@@ -9,8 +9,8 @@ def build_export(export_id: int) -> None:
     from privacy import export
 
     job = ExportJob.objects.select_related("user").filter(pk=export_id).first()
-    # Gone (account deleted) or already built by an earlier delivery of this message.
-    if job is None or job.status not in (ExportStatus.PENDING, ExportStatus.RUNNING):
+    # Gone (account deleted), or taken or built by an earlier delivery of this message.
+    if job is None or job.status != ExportStatus.PENDING:
         return
     export.build(job)
 
@@ -42,3 +42,19 @@ def sweep_erasures() -> dict[str, int]:
     from privacy import erasures
 
     return erasures.sweep()
+
+
+@shared_task
+def sweep_exports() -> dict[str, int]:
+    """Every few minutes: exports that no worker is on are queued again."""
+    from privacy import export
+
+    return export.sweep()
+
+
+@shared_task
+def sweep_unsent() -> dict[str, int]:
+    """Every few minutes: tasks the broker refused (privacy.outbox) are sent again."""
+    from privacy import outbox
+
+    return outbox.sweep()

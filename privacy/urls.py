@@ -15,4 +15,5 @@ urlpatterns = [
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("delete/<str:kind>/", views.delete, name="delete"),
     path("erasures/<int:pk>/", views.erasure, name="erasure"),
+    path("erasures/status/<str:token>/", views.erasure_status, name="erasure-status"),
 ]

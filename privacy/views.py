@@ -4,14 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
@@ -21,6 +21,9 @@ from privacy.models import (
     Channel,
     ConsentEvent,
     ConsentTerms,
+    ErasureJob,
+    ErasureKind,
+    ErasureStatus,
     ExportJob,
     ExportStatus,
     Outcome,
@@ -100,6 +103,51 @@ def _log_filters(request):
     return raw, filters
 
 
+def _cursor(record) -> str:
+    return f"{record.started_at.isoformat()}_{record.pk}"
+
+
+def _parse_cursor(value: str):
+    """(started_at, id) from a cursor; None for anything else (the first page)."""
+    stamp, _, pk = value.rpartition("_")
+    try:
+        started_at = parse_datetime(stamp)
+    except ValueError:
+        return None
+    pk = parse_id(pk)
+    if started_at is None or pk is None:
+        return None
+    return started_at, pk
+
+
+def _log_page(records, params) -> dict:
+    """A page of the log, newest first, by keyset: `?older=<cursor>` is the page after the
+    record named by the cursor (its started_at and id), `?newer=<cursor>` the page before
+    it. One index range per page, whatever the size of the log: no COUNT, no OFFSET."""
+    older = _parse_cursor(params.get("older", ""))
+    newer = None if older else _parse_cursor(params.get("newer", ""))
+    if newer:
+        started_at, pk = newer
+        after = Q(started_at__gt=started_at) | Q(started_at=started_at, pk__gt=pk)
+        rows = list(records.filter(after).order_by("started_at", "id")[: LOG_PAGE_SIZE + 1])
+        more_newer, more_older = len(rows) > LOG_PAGE_SIZE, True
+        rows = rows[:LOG_PAGE_SIZE][::-1]
+    else:
+        if older:
+            started_at, pk = older
+            records = records.filter(
+                Q(started_at__lt=started_at) | Q(started_at=started_at, pk__lt=pk)
+            )
+        rows = list(records.order_by("-started_at", "-id")[: LOG_PAGE_SIZE + 1])
+        more_newer, more_older = older is not None, len(rows) > LOG_PAGE_SIZE
+        rows = rows[:LOG_PAGE_SIZE]
+    return {
+        "records": rows,
+        "older": _cursor(rows[-1]) if rows and more_older else "",
+        "newer": _cursor(rows[0]) if rows and more_newer else "",
+    }
+
+
 def parse_date_or_none(value):
     try:
         return parse_date(value) if value else None
@@ -125,8 +173,8 @@ def index(request):
     raw, filters = _log_filters(request)
     records = ProcessingRecord.objects.for_user(user).filter(**filters)
     totals = services.analysis_totals(records)
-    page = Paginator(
-        records.order_by("-started_at", "-id").only(
+    log_page = _log_page(
+        records.only(
             "photo_ref",
             "photo_name",
             "step",
@@ -138,8 +186,8 @@ def index(request):
             "summary",
             "scope_missing",
         ),
-        LOG_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        request.GET,
+    )
     steps = (
         ProcessingRecord.objects.for_user(user)
         .order_by("step")
@@ -147,12 +195,20 @@ def index(request):
         .distinct()
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("older", "newer", "page"):
+        query.pop(key, None)
 
     export = ExportJob.objects.filter(user=user).order_by("-created_at").first()
     if export is not None and services.export_is_expired(export):
         export.status = ExportStatus.EXPIRED
     retention = RetentionRequest.objects.filter(user=user).first()
+    # A "delete all my photos" still at work, or stopped: its state and a link to it.
+    erasure = (
+        ErasureJob.objects.filter(user=user, kind=ErasureKind.PHOTOS)
+        .exclude(status=ErasureStatus.DONE)
+        .order_by("-created_at")
+        .first()
+    )
     accesses = list(services.access_log_for(user).order_by("-created_at", "-id")[:ACCESS_LIMIT])
     context = {
         "page": "privacy",
@@ -160,13 +216,14 @@ def index(request):
         "needs_reconsent": [r for r in rows if r["state"].needs_reconsent],
         "any_granted": any(s.granted or s.needs_reconsent for s in states.values()),
         "history": history,
-        "log_page": page,
+        "log_page": log_page,
         "filters": raw,
         "filter_query": query.urlencode(),
         "totals": totals,
         "steps": list(steps),
         "export": export,
         "retention": retention,
+        "erasure": erasure,
         "needs_retention_choice": services.needs_retention_choice(user, states),
         "accesses": accesses,
         "outcomes": Outcome,
@@ -446,11 +503,7 @@ def delete(request, kind):
                     job, _ = erasures.queue(user, kind, counts)
                     if kind == "account":
                         logout(request)
-                        return render(
-                            request,
-                            "privacy/erasure.html",
-                            {"info": info, "job": job, "counts": _labelled(job.counts)},
-                        )
+                        return render(request, "privacy/erasure.html", _erasure_context(job))
                     return redirect("privacy:erasure", pk=job.pk)
                 done = erasures.erase_now(user, kind)
                 if kind == "account":
@@ -474,13 +527,42 @@ def delete(request, kind):
     )
 
 
+def _erasure_context(job) -> dict:
+    """The erasure page, for its owner logged in and, for an account (whose owner is
+    logged out and can no longer log in), for whoever holds the page's signed link."""
+    return {
+        "page": "privacy",
+        "info": DELETIONS[job.kind],
+        "job": job,
+        "counts": _labelled(job.counts),
+        "total": erasures.total(job),
+        "needs_help": job.status == ErasureStatus.FAILED and job.retry_at is None,
+        "status_url": reverse("privacy:erasure-status", args=[erasures.status_token(job)]),
+    }
+
+
 @login_required
 def erasure(request, pk):
-    """How far a background "delete all my photos" has got (reloads itself until done)."""
+    """How far a background "delete all my photos" has got (reloads itself until done); a
+    POST tries a failed one again now."""
     job = fetchers.get_erasure_for_user(request.user, pk)
-    info = DELETIONS[job.kind]
-    return render(
-        request,
-        "privacy/erasure.html",
-        {"page": "privacy", "info": info, "job": job, "counts": _labelled(job.counts)},
-    )
+    if request.method == "POST":
+        if erasures.retry(job):
+            messages.success(request, "Trying again now: the deletion goes on where it stopped.")
+        return redirect("privacy:erasure", pk=job.pk)
+    return render(request, "privacy/erasure.html", _erasure_context(job))
+
+
+def erasure_status(request, token):
+    """An account's erasure, for its owner, who is logged out and locked while it runs:
+    the signed link of the page they were shown. A job that is gone went with the account."""
+    pk = erasures.job_for_token(token)
+    if pk is None:
+        raise Http404("No such erasure.")
+    job = ErasureJob.objects.filter(pk=pk).first()
+    if job is None:
+        return render(request, "privacy/erasure_gone.html", {"info": DELETIONS["account"]})
+    if request.method == "POST":
+        erasures.retry(job)
+        return redirect("privacy:erasure-status", token=token)
+    return render(request, "privacy/erasure.html", _erasure_context(job))

@@ -387,6 +387,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.sweep_erasures",
         "schedule": 300.0,
     },
+    "privacy-requeue-exports": {
+        "task": "privacy.tasks.sweep_exports",
+        "schedule": 300.0,
+    },
+    "privacy-send-unsent": {
+        "task": "privacy.tasks.sweep_unsent",
+        "schedule": 120.0,
+    },
+    "suggestions-requeue-videos": {
+        "task": "suggestions.tasks.sweep_videos",
+        "schedule": 300.0,
+    },
 }
 
 # --- Models and analysis --------------------------------------------------------------
@@ -426,6 +438,13 @@ EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24, minimum=1)
 # "Delete all my photos" and account deletion run in the request up to this many photos,
 # and as a background job with progress above it (privacy.erasures).
 ERASURE_IN_REQUEST_MAX_PHOTOS = env_int("ERASURE_IN_REQUEST_MAX_PHOTOS", 1000, minimum=0)
+# The background erasure deletes this many photos (or log entries) per committed batch, and
+# a worker hands the job on to a fresh task after ERASURE_RUN_SECONDS, well inside the task
+# time limit, however large the library (bench/erasure_batches.py).
+ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 1000, minimum=1)
+ERASURE_RUN_SECONDS = env_int(
+    "ERASURE_RUN_SECONDS", max(min(300, CELERY_TASK_SOFT_TIME_LIMIT - 60), 1), minimum=1
+)
 
 LOGGING = {
     "version": 1,

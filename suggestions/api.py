@@ -1,7 +1,6 @@
 """The suggestions part of /api/v1/: list, detail, save, dismiss, the rendered image and
 on-demand generation. Everything is scoped to request.user; another user's id is a 404."""
 
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,7 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from privacy import consent
+from privacy import consent, outbox
 from privacy.models import Scope
 from project.api import ErrorSerializer, OwnedObjectMixin  # ErrorSerializer: {detail, code}
 from suggestions import controls, services, stories, tasks
@@ -168,8 +167,10 @@ class SuggestionViewSet(
         body = GenerateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         kinds = body.validated_data.get("kinds") or []
-        user_id = request.user.pk
-        transaction.on_commit(lambda: tasks.generate_for_user.delay(user_id, kinds or None))
+        # A broker that is down is not the user's error: kept and sent later (outbox).
+        outbox.send_on_commit(
+            tasks.generate_for_user, request.user.pk, kinds or None, user=request.user
+        )
         return Response(
             {"status": "queued", "kinds": kinds or list(Kind.values)},
             status=status.HTTP_202_ACCEPTED,

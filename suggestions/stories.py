@@ -11,11 +11,13 @@ withdrawing and erasing the suggestion.
 import logging
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
@@ -24,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from photos import media
 from photos.models import Face
-from privacy import consent, derived
+from privacy import consent, derived, outbox
 from privacy.files import delete_files_on_commit
 from privacy.models import Scope
 from suggestions import render
@@ -123,8 +125,40 @@ def request_video(suggestion: Suggestion) -> StoryVideo:
     video.updated_at = timezone.now()
     video.save(update_fields=["status", "progress", "message", "updated_at"])
     video_id = video.pk
-    transaction.on_commit(lambda: tasks.render_story_video.delay(video_id))
+    # A broker that is down leaves it queued: sweep_videos sends it again.
+    transaction.on_commit(lambda: outbox.try_send(tasks.render_story_video, video_id))
     return video
+
+
+# A video queued this long ago and still queued was lost by the broker (or never reached
+# it); one rendering with no progress written for longer than a task may run lost its
+# worker (progress is written every few frames).
+QUEUED_STALE_AFTER = timedelta(minutes=10)
+
+
+def sweep_videos() -> dict[str, int]:
+    """Videos no worker is on, queued again (the render starts over: its file is only
+    stored at the end)."""
+    now = timezone.now()
+    lost = list(
+        StoryVideo.objects.filter(
+            status=VideoStatus.QUEUED, updated_at__lt=now - QUEUED_STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    dead = list(
+        StoryVideo.objects.filter(
+            status=VideoStatus.RENDERING,
+            updated_at__lt=now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30),
+        ).values_list("pk", flat=True)
+    )
+    StoryVideo.objects.filter(pk__in=dead, status=VideoStatus.RENDERING).update(
+        status=VideoStatus.QUEUED, progress=0, updated_at=now
+    )
+    from suggestions import tasks  # tasks imports this module
+
+    for pk in lost + dead:
+        outbox.try_send(tasks.render_story_video, pk)
+    return {"lost": len(lost), "interrupted": len(dead)}
 
 
 def _set(video: StoryVideo, **fields) -> None:

@@ -60,3 +60,11 @@ def render_story_video(video_id: int) -> int:
             status=VideoStatus.FAILED, message=f"{type(exc).__name__}: {exc}"[:300]
         )
         return 0
+
+
+@shared_task
+def sweep_videos() -> dict[str, int]:
+    """Every few minutes: story videos that no worker is on are queued again."""
+    from suggestions import stories
+
+    return stories.sweep_videos()

@@ -3,7 +3,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from privacy import outbox
 from project.files import private_file_response
 from suggestions import controls, services, tasks
 from suggestions.fetchers import (
@@ -200,8 +200,8 @@ def dismiss(request, pk):
 @login_required
 @require_POST
 def generate(request):
-    user_id = request.user.pk
-    transaction.on_commit(lambda: tasks.generate_for_user.delay(user_id))
+    # A broker that is down is not the user's error: the request is kept and sent later.
+    outbox.send_on_commit(tasks.generate_for_user, request.user.pk, user=request.user)
     messages.success(request, "Looking for new suggestions in your photos…")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

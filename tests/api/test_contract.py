@@ -131,3 +131,16 @@ def test_an_api_url_that_matches_nothing_answers_json_404(alice, api_client_for)
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/json"), url
         assert response.json()["code"] == "not_found"
+
+
+def test_the_analysis_log_is_paged_by_cursor_without_a_count():
+    """GET /privacy/analysis/ pages by an opaque cursor (constant time at any size of the
+    log); the schema says so, and promises no total count."""
+    operation = schema.raw_schema["paths"]["/api/v1/privacy/analysis/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"cursor", "page_size"} <= names and "page" not in names
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = schema.raw_schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert {"next", "previous", "results"} <= set(body["properties"])
+    assert "count" not in body["properties"]

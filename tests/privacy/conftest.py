@@ -9,6 +9,7 @@ from django.utils import timezone
 from photos.models import Face, Person, Photo, PhotoTheme, Tag
 from privacy.models import Outcome, ProcessingRecord
 from suggestions.models import Album, Suggestion, SuggestionPhoto
+from tests.broker import broker_down  # noqa: F401 (a fixture for the broker-down tests)
 from tests.factories import make_photo
 
 PORTRAITS = [

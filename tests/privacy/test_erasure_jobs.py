@@ -150,26 +150,32 @@ def test_the_api_queues_a_large_account_deletion(
     assert api.get("/api/v1/consent/").status_code == 401
 
 
-def test_a_failed_job_says_so_and_deletes_nothing(
+def test_a_failed_job_says_so_and_is_retried_by_itself(
     alice, make_analysed, large, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from privacy import erasures, services, tasks
+    from photos.personal_data import PhotosData
+    from privacy import erasures, tasks
 
     make_analysed(alice, 2)
 
-    def broken(user):
+    def broken(self, user, limit):
         raise OSError("storage away")
 
-    monkeypatch.setattr(services, "delete_all_photos", broken)
+    monkeypatch.setattr(PhotosData, "erase_batch", broken)
     job, created = erasures.queue(alice, "photos")
     assert created
-    with pytest.raises(OSError):
-        tasks.run_erasure(job.pk)
+    tasks.run_erasure(job.pk)  # the task records the failure instead of raising
     job.refresh_from_db()
     assert job.status == ErasureStatus.FAILED and "storage away" in job.error
+    assert job.failures == 1 and job.retry_at > timezone.now()
     assert Photo.objects.filter(owner=alice).count() == 2
-    # A new request makes a new job (the failed one is not "in progress").
-    assert erasures.queue(alice, "photos")[1]
+    # Asking again while it waits for its retry tries the same job again now.
+    with django_capture_on_commit_callbacks(execute=True):
+        again, created = erasures.queue(alice, "photos")
+    assert (again.pk, created) == (job.pk, False)
+    again.refresh_from_db()
+    # Failed again: a person's retry starts the count of failures in a row again.
+    assert (again.status, again.failures, again.attempts) == (ErasureStatus.FAILED, 1, 2)
 
 
 def test_a_broker_that_is_down_leaves_the_account_deletion_to_the_sweep(
@@ -190,7 +196,7 @@ def test_a_broker_that_is_down_leaves_the_account_deletion_to_the_sweep(
     assert job.status == ErasureStatus.PENDING
     assert not User.objects.get(pk=alice.pk).is_active  # locked all the same
 
-    assert erasures.sweep() == {"lost": 0, "interrupted": 0, "given_up": 0}  # too early
+    assert erasures.sweep() == {"lost": 0, "interrupted": 0, "retried": 0, "given_up": 0}
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the broker is back; the worker runs it
     with time_machine.travel(timezone.now() + erasures.PENDING_STALE_AFTER + timedelta(seconds=1)):
         assert erasures.sweep()["lost"] == 1
@@ -198,11 +204,14 @@ def test_a_broker_that_is_down_leaves_the_account_deletion_to_the_sweep(
     assert not Photo.objects.filter(owner_id=alice.pk).exists()
 
 
-def _running(job, *, minutes_ago: float, attempts: int) -> None:
+def _running(job, *, minutes_ago: float, attempts: int, failures: int = 0) -> None:
+    """Taken by a worker that committed its last batch `minutes_ago`."""
     ErasureJob.objects.filter(pk=job.pk).update(
         status=ErasureStatus.RUNNING,
         started_at=timezone.now() - timedelta(minutes=minutes_ago),
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago),
         attempts=attempts,
+        failures=failures,
     )
 
 
@@ -220,16 +229,18 @@ def test_a_job_whose_worker_died_runs_again_and_is_given_up_after_three_tries(
     _running(mine, minutes_ago=limit + 1, attempts=1)
     _running(theirs, minutes_ago=limit - 1, attempts=1)  # may still be running
 
-    assert erasures.sweep() == {"lost": 0, "interrupted": 1, "given_up": 0}
+    assert erasures.sweep() == {"lost": 0, "interrupted": 1, "retried": 0, "given_up": 0}
     mine.refresh_from_db()
     assert (mine.status, mine.attempts) == (ErasureStatus.DONE, 2)
     assert not Photo.objects.filter(owner=alice).exists()
     assert Photo.objects.filter(owner=bob).count() == 1  # left to its worker
 
-    _running(theirs, minutes_ago=limit + 1, attempts=erasures.MAX_ATTEMPTS)
+    # Interrupted twice before without a batch going through: the third time is the last.
+    _running(theirs, minutes_ago=limit + 1, attempts=3, failures=erasures.MAX_FAILURES - 1)
     assert erasures.sweep()["given_up"] == 1
     theirs.refresh_from_db()
     assert theirs.status == ErasureStatus.FAILED and "Interrupted 3 times" in theirs.error
+    assert theirs.retry_at is None  # waits for a person (test_erasure_batches.py)
     assert Photo.objects.filter(owner=bob).count() == 1
 
 

@@ -205,6 +205,10 @@ URLS: dict[str, Url] = {
     "privacy/exports/<int:pk>/status/": owned(pk="export.pk"),
     "privacy/exports/<int:pk>/download/": owned(pk="export.pk"),
     "privacy/erasures/<int:pk>/": owned(pk="erasure.pk"),
+    # The logged-out owner's signed link (test_erasure_batches.py); a forged one is a 404.
+    "privacy/erasures/status/<str:token>/": public(
+        Try(owner=(404,)), Try("POST", owner=(404,)), token="=1:forged:signature"
+    ),
     "privacy/delete/<str:kind>/": Url(
         PAGE, {"kind": "=derived"}, (GET, Try("POST", (200,), {"confirm": "yes"}))
     ),
@@ -350,6 +354,7 @@ ADMIN_MODELS: dict[str, tuple[str, frozenset[str]]] = {
     "privacy/processingrecord": ("record", frozenset({"view"})),
     "privacy/accesslog": ("accesslog", frozenset({"view"})),
     "privacy/exportjob": ("export", frozenset({"view"})),
+    "privacy/erasurejob": ("erasure", frozenset({"view"})),
     "privacy/retentionrequest": ("retentionrequest", frozenset({"view"})),
     # The row (owner, size, status), never its pixels: see test_moderator.py.
     "photos/photo": ("photo", frozenset({"view"})),

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from photos.models import Face, Person, PhotoTheme
+from tests.broker import broker_down  # noqa: F401 (a fixture for the broker-down tests)
 from tests.factories import make_photo
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
