@@ -69,6 +69,7 @@ def _library(user, photos_dir, make_suggestion):
     photo_services.recount_faces([person.pk])
     story = make_suggestion(user)  # explanation people: ["Ada"], as generation marks it:
     Suggestion.objects.filter(pk=story.pk).update(uses_faces=True)
+    story.people.add(person)  # and the card's people, which forgetting reads
     return photos, person, story
 
 
