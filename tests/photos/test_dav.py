@@ -339,9 +339,7 @@ def test_a_propfind_costs_the_same_queries_whatever_the_folder_holds(drop, photo
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite", reason="needs a connection per thread: make test-postgres"
-)
+@pytest.mark.race  # a connection per thread: PostgreSQL, or the SQLite file of make test
 @pytest.mark.parametrize("names", [("a.jpg", "b.jpg"), ("same.jpg", "same.jpg")])
 def test_parallel_puts_of_the_same_bytes_make_one_photo(alice, grant, photos_dir, queued, names):
     grant(alice, *UPLOAD_SCOPES)

@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -24,11 +24,9 @@ from tests.photos import test_people as base
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs concurrent writers: SQLite's in-memory test database refuses a second "
-        "writer at once (run with make test-postgres)",
-    ),
+    # Concurrent writers: on PostgreSQL, or on the SQLite file make test gives race tests
+    # (its in-memory test database refuses a second writer at once).
+    pytest.mark.race,
 ]
 album = base.album  # the fixture: ann and ben, three photos each
 
