@@ -118,7 +118,8 @@ def _missing_scope(step, granted: set[str]) -> str:
     """The first scope of the step not granted now; for a step that needs the terms in force
     (`current_terms`), a scope granted at an earlier version they extend is missing too."""
     spec = REGISTRY[step]
-    current = getattr(granted, "current", granted) if spec.current_terms else granted
+    # Scopes given as a plain set say nothing of the terms' version: such a step waits.
+    current = getattr(granted, "current", frozenset()) if spec.current_terms else granted
     return next((s for s in spec.scopes if s not in granted or s not in current), "")
 
 
