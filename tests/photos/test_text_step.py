@@ -8,6 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
@@ -299,3 +300,19 @@ def test_account_deletion_leaves_no_text_row(alice, grant, photos_dir):
     add_text(make_photo(alice, photos_dir / "scenes/ibm_dog.jpg"), "Membership card 0042")
     assert services.delete_account(alice)
     assert not PhotoText.objects.exists()
+
+
+def test_the_model_loads_and_reads_offline_from_the_wheel(monkeypatch, photos_dir):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the text model tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    ml.clear_cache()
+    model = ml.text_model()
+    assert "rapidocr" in model.description and model.version
+    with Image.open(photos_dir / "scenes/selfie.jpg") as im:
+        lines = model.read(np.asarray(im.convert("RGB")))
+    assert any("Selfie" in line.text for line in lines)
