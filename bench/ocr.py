@@ -9,6 +9,8 @@ load. Also the text step's compute alone, on photos with and without text.
 
 Writes bench/RESULTS-ocr.md. Usage:
   env $(TEST_ENV) TEXT_RECOGNITION=1 .venv/bin/python bench/ocr.py [--rounds 2]
+  ... bench/ocr.py --sides 320,480,640   (only the detector-size section: the step alone
+  at each TEXT_DET_SIDE, against the pipeline without it, in turns, in one process)
 """
 
 import argparse
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _library_common import replace_section  # noqa: E402
 from analysis import machine, photos_dir, setup, sources, store_photo  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-ocr.md"
@@ -86,13 +89,13 @@ def run(user, files, *, text_on: bool, index: int) -> list[float]:
     return times
 
 
-def step_alone(user, files) -> list[tuple[str, float, int]]:
+def step_alone(user, files, base: int = 90_000) -> list[tuple[str, float, int]]:
     from photos.analysis.media import load_media
     from photos.analysis.steps import text as text_step
 
     rows = []
     for i, source in enumerate(files):
-        photo = store_photo(user, source, 90_000 + i)
+        photo = store_photo(user, source, base + i)
         media = load_media(photo)
         start = time.perf_counter()
         result = text_step.compute(photo, media)
@@ -100,9 +103,45 @@ def step_alone(user, files) -> list[tuple[str, float, int]]:
     return rows
 
 
+def sides(user, files, det_sides: list[int]) -> None:
+    """The step alone at each detector size and the pipeline without it, in turns."""
+    from django.conf import settings
+
+    from photos import ml
+
+    load_before = os.getloadavg()
+    off = statistics.mean(run(user, files, text_on=False, index=200_000))
+    rows = []
+    for k, side in enumerate(det_sides):
+        settings.TEXT_DET_SIDE = side
+        ml.text_model()
+        alone = step_alone(user, files, base=300_000 + 1_000 * k)
+        found = sorted(name for name, _, lines in alone if lines)
+        rows.append((side, statistics.mean(t for _, t, _ in alone), found))
+    load_after = os.getloadavg()
+    body = [
+        "## The detector's size (TEXT_DET_SIDE)",
+        "",
+        f"The same {len(files)} photos, in one process; load average {load_before[0]:.1f} at "
+        f"the start, {load_after[0]:.1f} at the end (measured under load). The pipeline "
+        f"without the step: {off * 1000:.0f} ms a photo.",
+        "",
+        "| TEXT_DET_SIDE | step alone, mean | pipeline + step, estimated | text found in |",
+        "|---:|---:|---:|---|",
+    ]
+    for side, mean, found in rows:
+        body.append(
+            f"| {side} | {mean * 1000:.0f} ms | {(off + mean) / off:.2f}x | "
+            f"{len(found)}: {', '.join(found)} |"
+        )
+    replace_section(RESULTS, "sides", "\n".join(body), "# Text in photos\n")
+    print("\n".join(body))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--sides", default="", help="e.g. 320,480,640: the size section only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -119,6 +158,10 @@ def main() -> None:
         files = camera_roll(workdir)
         ml.face_model(), ml.scene_model(), ml.text_model()
         store_photo(user, files[0], 1)  # a pending photo: the queue never drains
+        if args.sides:
+            run(user, files[:2], text_on=True, index=100)  # warm-up
+            sides(user, files, [int(x) for x in args.sides.split(",")])
+            return
         load_before = os.getloadavg()
         run(user, files[:2], text_on=True, index=100)  # warm-up
         off, on = [], []
@@ -171,7 +214,7 @@ def main() -> None:
     ]
     for (name, t, count), a, b in zip(alone, per_photo_off, per_photo_on, strict=True):
         lines.append(f"| {name} | {a * 1000:.0f} | {b * 1000:.0f} | {t * 1000:.0f} | {count} |")
-    RESULTS.write_text("\n".join(lines) + "\n")
+    replace_section(RESULTS, "pipeline", "\n".join(lines[1:]), lines[0] + "\n")
     print("\n".join(lines))
 
 

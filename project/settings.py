@@ -407,7 +407,7 @@ SCENE_TOP_K = env_int("SCENE_TOP_K", 5, minimum=1)
 # TEXT_DET_SIDE pixels on the long side (the cost per photo grows with its square; smaller
 # text is missed below it); lines read with less confidence than TEXT_MIN_SCORE are dropped.
 TEXT_RECOGNITION = env_bool("TEXT_RECOGNITION", True)
-TEXT_DET_SIDE = env_int("TEXT_DET_SIDE", 640, minimum=160)
+TEXT_DET_SIDE = env_int("TEXT_DET_SIDE", 480, minimum=160)
 TEXT_MIN_SCORE = env_float("TEXT_MIN_SCORE", 0.8, minimum=0.0, maximum=1.0)
 # `models --download` fetches from `<MODEL_DOWNLOAD_BASE>/<file>` instead of the pinned URLs
 # (a local mirror); the SHA-256 pins still apply.
