@@ -429,7 +429,11 @@ class PhotoText(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["photo", "position"], name="photo_text_position"),
         ]
-        indexes = [models.Index(fields=["owner", "photo"], name="photo_text_owner")]
+        indexes = [
+            # The owner's text: counted and deleted on the privacy pages, on revocation and
+            # in "delete the analysis". Search reaches a photo's lines by the photo's index.
+            models.Index(fields=["owner", "photo"], name="photo_text_owner"),
+        ]
 
     def __str__(self):
         return self.text

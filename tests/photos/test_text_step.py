@@ -146,7 +146,7 @@ def test_photos_without_text_give_no_lines(alice, photos_dir, source):
 
 
 def test_a_user_who_accepted_v1_keeps_the_other_steps_and_text_waits_for_v2(
-    alice, photos_dir, tmp_path, django_capture_on_commit_callbacks
+    alice, alice_client, photos_dir, tmp_path, django_capture_on_commit_callbacks
 ):
     # Alice accepted cloud processing before v2 (which added text) was published.
     ConsentEvent.objects.create(
@@ -171,7 +171,7 @@ def test_a_user_who_accepted_v1_keeps_the_other_steps_and_text_waits_for_v2(
     skipped = text_record(photo)
     assert (skipped.outcome, skipped.scope_missing) == (Outcome.SKIPPED, Scope.CLOUD_PROCESSING)
     # The privacy page shows the new terms and lets her accept them.
-    client = alice_client_for(alice)
+    client = alice_client
     page = client.get(reverse("privacy:index")).content.decode()
     assert "New terms you can accept" in page and "Accept v2" in page
 
@@ -184,14 +184,6 @@ def test_a_user_who_accepted_v1_keeps_the_other_steps_and_text_waits_for_v2(
     assert consent.states(alice)[Scope.CLOUD_PROCESSING].terms_version == 2
     assert "platform" in " ".join(lines_of(photo)).lower()
     assert AnalysisStep.objects.get(photo=photo, step=Step.TEXT).status == AnalysisStatus.DONE
-
-
-def alice_client_for(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_setting_turns_the_step_off_for_the_whole_service(
@@ -233,7 +225,7 @@ def add_text(photo, *lines):
 
 
 def test_the_viewer_export_and_every_deletion_cover_the_text(
-    alice, bob, grant, photos_dir, django_capture_on_commit_callbacks
+    alice, alice_client, bob, grant, photos_dir, django_capture_on_commit_callbacks
 ):
     grant(alice, Scope.CLOUD_PROCESSING)
     photo = make_photo(alice, photos_dir / "scenes/ibm_dog.jpg")
@@ -241,9 +233,7 @@ def test_the_viewer_export_and_every_deletion_cover_the_text(
     add_text(photo, "Café Lisboa", "Ticket 42")
     add_text(other, "PLATFORM 9")
     add_text(make_photo(bob, photos_dir / "scenes/ibm_dog.jpg"), "Bob's receipt")
-    client = alice_client_for(alice)
-
-    info = client.get(reverse("photos:photo-info", args=[photo.pk])).json()
+    info = alice_client.get(reverse("photos:photo-info", args=[photo.pk])).json()
     assert [line["text"] for line in info["text"]] == ["Café Lisboa", "Ticket 42"]
     assert len(info["text"][0]["box"]) == 4
 
