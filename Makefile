@@ -21,14 +21,16 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=project.settings DEBUG=0 \
 	FACE_MODEL_PACK=$(SHARED)/models/face \
 	SCENE_MODEL=$(SHARED)/models/scene/mobilenetv2-12-int8.onnx \
 	SCENE_LABELS=$(SHARED)/models/scene/imagenet_labels.txt \
-	TEST_PHOTOS_DIR=$(SHARED)/photos REQUIRE_BROWSER=$(REQUIRE_BROWSER)
+	TEST_PHOTOS_DIR=$(SHARED)/photos REQUIRE_BROWSER=$(REQUIRE_BROWSER) \
+	TEXT_RECOGNITION=0
 
 .PHONY: venv run test test-postgres test-rabbitmq lint format migrations-check check-deploy bench clean
 
-$(BIN)/.runtime: requirements.txt
+$(BIN)/.runtime: requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt

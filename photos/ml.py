@@ -1,4 +1,5 @@
-"""The machine-learning models: the one module that imports onnxruntime and insightface.
+"""The machine-learning models: the one module that imports onnxruntime, insightface and
+rapidocr.
 
 Each model is loaded lazily, once per worker process, and reused by every task that process
 runs. A model that is not there raises `ModelMissing` naming the setting to fix; the failure
@@ -350,10 +351,95 @@ def scene_model() -> SceneModel:
     return _cached(key, lambda: SceneModel(model_path, labels_path))
 
 
+# --- Text in photos ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    # The line's four corners, clockwise from the top left, as fractions of the image's
+    # width and height (so that they fit the photo at any size).
+    box: list[list[float]]
+    score: float
+
+
+def _rapidocr_dir() -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("rapidocr")
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
+
+
+class TextModel:
+    """PP-OCRv6 text detection and recognition (small), the ONNX files shipped inside the
+    `rapidocr` wheel, run by rapidocr on onnxruntime. Nothing is downloaded: the model
+    paths are given, so rapidocr's own download code never runs. The 180° orientation
+    classifier is left out: photos are made upright from their EXIF before they get here."""
+
+    DET, REC = "PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx"
+
+    def __init__(self, det_side: int):
+        package = _rapidocr_dir()
+        models = package / "models" if package else None
+        if models is None or not (models / self.DET).is_file() or not (models / self.REC).is_file():
+            raise ModelMissing(
+                "TEXT_RECOGNITION",
+                "TEXT_RECOGNITION: the rapidocr package (with its PP-OCRv6 models) is not "
+                "installed; install requirements.txt or set TEXT_RECOGNITION=0.",
+            )
+        from rapidocr import RapidOCR
+        from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+
+        # rapidocr builds its sessions with its own options (idle threads spinning); ours
+        # sleep when idle, as every other model's (session_options).
+        OrtInferSession._init_sess_opts = staticmethod(lambda cfg: session_options())
+        try:
+            self.engine = RapidOCR(
+                params={
+                    "Global.use_cls": False,
+                    "Global.log_level": "error",
+                    "Global.max_side_len": 2048,
+                    "Det.limit_type": "max",
+                    "Det.limit_side_len": det_side,
+                    "Det.model_path": str(models / self.DET),
+                    "Rec.model_path": str(models / self.REC),
+                }
+            )
+            self.engine._load_det_model()
+            self.engine._load_rec_model()
+        except Exception as exc:
+            raise ModelMissing(
+                "TEXT_RECOGNITION", f"TEXT_RECOGNITION: the text models could not be loaded ({exc})"
+            ) from exc
+        self.name = "PP-OCRv6 small (rapidocr)"
+        self.version = sha256_of(models / self.REC)[:12]
+        self.det_side = det_side
+        self.description = f"{self.DET} (long side {det_side}) + {self.REC}, from {models}"
+
+    def read(self, rgb: np.ndarray) -> list[TextLine]:
+        """The lines of text in one upright RGB image, in reading order. An image with no
+        text costs the detector's run only: recognition runs on the boxes found."""
+        height, width = rgb.shape[:2]
+        result = self.engine(np.ascontiguousarray(rgb))
+        if result.boxes is None or not result.txts:
+            return []
+        lines = []
+        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
+            corners = [[float(x) / width, float(y) / height] for x, y in box]
+            lines.append(TextLine(str(text), corners, float(score)))
+        return lines
+
+
+def text_model() -> TextModel:
+    det_side = settings.TEXT_DET_SIDE
+    return _cached(("text", det_side), lambda: TextModel(det_side))
+
+
 def model_available(kind: str) -> bool:
     """Cheap check used by the sweep: would the model load now?"""
+    load = {"faces": face_model, "scenes": scene_model, "text": text_model}[kind]
     try:
-        face_model() if kind == "faces" else scene_model()
+        load()
     except ModelMissing:
         return False
     return True

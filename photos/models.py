@@ -48,6 +48,7 @@ class Step(models.TextChoices):
     SCENES = "scenes", "Objects and scenes"
     QUALITY = "quality", "Quality"
     DUPLICATES = "duplicates", "Near-duplicates"
+    TEXT = "text", "Text in photos"
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -402,6 +403,45 @@ class PhotoTheme(models.Model):
 
     def __str__(self):
         return f"{self.photo_id}: {self.theme}"
+
+
+class PhotoTextQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+
+class PhotoText(models.Model):
+    """One line of text read in a photo (the "text" step): a receipt, a sign, a ticket.
+    Personal data like the photo itself: exported, and deleted with the photo, the
+    analysis, cloud_processing's revocation and the account."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="text_lines")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()  # reading order in the photo
+    text = models.CharField(max_length=500)
+    # What search matches: lower case, no accents, each run of anything but letters and
+    # digits one space, a space at both ends (photos.search.fold_words).
+    folded = models.CharField(max_length=520)
+    # Four [x, y] corners, clockwise from the top left, as fractions of the photo's size.
+    box = models.JSONField()
+    score = models.FloatField()
+    model_name = models.CharField(max_length=200)
+
+    objects = PhotoTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["photo", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "position"], name="photo_text_position"),
+        ]
+        indexes = [
+            # The owner's text: counted and deleted on the privacy pages, on revocation and
+            # in "delete the analysis". Search reaches a photo's lines by the photo's index.
+            models.Index(fields=["owner", "photo"], name="photo_text_owner"),
+        ]
+
+    def __str__(self):
+        return self.text
 
 
 class AlbumQuerySet(models.QuerySet):

@@ -22,6 +22,7 @@ from photos.models import (
     Person,
     PersonMerge,
     Photo,
+    PhotoText,
     PhotoTheme,
     Step,
     Tag,
@@ -74,6 +75,12 @@ def _photo_json(photo, zip_path: str | None) -> dict:
         ],
         "themes": [{"theme": t.theme, "score": t.score} for t in photo.themes.all()],
         "faces": [_face_json(f, embedding=False) for f in photo.faces.all()],
+        # The text read in the photo, line by line: four [x, y] corners as fractions of
+        # the photo's width and height, and the recogniser's confidence.
+        "text": [
+            {"text": t.text, "box": t.box, "score": t.score, "model": t.model_name}
+            for t in photo.text_lines.all()
+        ],
     }
 
 
@@ -109,7 +116,8 @@ class PhotosData(PersonalData):
     label = "Photos, faces and people"
     readme = """\
 originals/            every photo and video exactly as you uploaded it
-data/photos.json      metadata of every photo, with its tags, themes and faces
+data/photos.json      metadata of every photo, with its tags, themes, faces and the
+                      text read in it (each line with its box and confidence)
 data/people.json      the people grouped from your faces, with their names
 data/faces.json       every face: its box, the person, and the face embedding
                       (float32, little-endian, base64)
@@ -119,6 +127,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
     count_labels = {
         "person_merges": "merge history entries",
         "unfinished_uploads": "unfinished uploads (their partial bytes)",
+        "text_lines": "lines of text read in photos",
     }
     # Every analysis step's findings go with erase_derived (the thumbnails stay).
     finding_steps = tuple(ANALYSIS_STEPS)
@@ -128,6 +137,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
             **services.face_data_counts(user),
             "tags": Tag.objects.filter(photo__owner=user).count(),
             "themes": PhotoTheme.objects.filter(owner=user).count(),
+            "text_lines": PhotoText.objects.for_owner(user).count(),
         }
 
     def counts(self, user, *, derived=False):
@@ -155,6 +165,10 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                 "people": Person.objects.filter(owner=user).count(),
                 "tags_kept": Tag.objects.filter(photo__owner=user).count(),
             }
+        if Scope.CLOUD_PROCESSING in scopes:
+            # Text read in photos goes at once (photos.receivers.forget_text): it can be
+            # documents, cards and screens.
+            counts["text_lines"] = PhotoText.objects.for_owner(user).count()
         if scopes & {Scope.FACE_ANALYSIS, Scope.CLOUD_PROCESSING}:
             # Revoking cloud processing deletes nothing yet: the retention choice follows.
             counts["photos_kept"] = Photo.objects.for_owner(user).count()
@@ -182,7 +196,9 @@ data/user_albums.json the albums you made, with the ids of their photos"""
                 progress(done / max(total, 1))
         face_qs = Face.objects.select_related("person").order_by("x1")
         # tags, themes and faces (with their person) per chunk, not per photo.
-        chunked = photos.prefetch_related("tags", "themes", Prefetch("faces", queryset=face_qs))
+        chunked = photos.prefetch_related(
+            "tags", "themes", "text_lines", Prefetch("faces", queryset=face_qs)
+        )
         dump_json_array(
             zf,
             "data/photos.json",
@@ -258,6 +274,7 @@ data/user_albums.json the albums you made, with the ids of their photos"""
         counts = services.delete_face_data(user)
         tags, _ = Tag.objects.filter(photo__owner=user).delete()
         themes, _ = PhotoTheme.objects.filter(owner=user).delete()
+        text_lines, _ = PhotoText.objects.for_owner(user).delete()
         photos = Photo.objects.filter(owner=user)
         # Thumbnails are how the library shows the photo, not analysis: they stay.
         AnalysisStep.objects.filter(photo__owner=user).exclude(step=Step.DERIVATIVES).update(
@@ -277,7 +294,13 @@ data/user_albums.json the albums you made, with the ids of their photos"""
             phash_3=None,
             duplicate_group=None,
         )
-        return {**counts, "tags": tags, "themes": themes, "photos_kept": photos.count()}
+        return {
+            **counts,
+            "tags": tags,
+            "themes": themes,
+            "text_lines": text_lines,
+            "photos_kept": photos.count(),
+        }
 
     def erase_all(self, user):
         counts = self.counts(user)

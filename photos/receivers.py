@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import DropEntry
 from photos.analysis import queue as analysis_queue
 from photos.analysis.steps import steps_needing
-from photos.models import AnalysisStatus, AnalysisStep, Photo, Step
+from photos.models import AnalysisStatus, AnalysisStep, Photo, PhotoText, Step
 from photos.services import delete_face_data
 from photos.signals import photos_deleting
 from privacy.models import Scope
@@ -34,6 +34,23 @@ def forget_faces(sender, user, scope, **kwargs):
     )
     # Nor may the analysis log still say how many faces it found.
     forget_findings(user, [Step.FACES])
+
+
+@receiver(consent_revoked, dispatch_uid="photos.forget_text")
+def forget_text(sender, user, scope, **kwargs):
+    """cloud_processing revoked: the text read in the photos (documents, cards, screens)
+    goes at once, not with the retention purge that follows for the rest."""
+    if scope != Scope.CLOUD_PROCESSING:
+        return
+    PhotoText.objects.for_owner(user).delete()
+    AnalysisStep.objects.filter(
+        photo__owner=user, step=Step.TEXT, status=AnalysisStatus.DONE
+    ).update(
+        status=AnalysisStatus.SKIPPED,
+        message="cloud_processing was revoked; the text read was deleted.",
+        updated_at=timezone.now(),
+    )
+    forget_findings(user, [Step.TEXT])
 
 
 @receiver(consent_granted, dispatch_uid="photos.requeue_skipped")

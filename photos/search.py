@@ -4,24 +4,41 @@ A query is read word by word, longest phrase first: a person's name, a place (a 
 country, by the offline geocoder in photos.lib.places), a theme, a month and a year
 ("August 2026", "2025"), an object the classifier found ("dog"). Every part narrows the
 result ("Lisbon 2026" is photos in Lisbon in 2026). A word that is none of these matches
-the file name, so a search never fails; `Query.unknown` says which words matched nothing
-else.
+the text read in the photo (the "text" step: at the start of a word, without accents or
+case, "cafe" finds "CAFÉ" and "cafés") or the file name, so a search never fails;
+`Query.unknown` says which words matched nothing else. A phrase in double quotes
+("\"world's largest\"") is matched as a whole in one line of text or the file name. An
+object's name finds it in the photo's text too. Photos whose text matches come first:
+a quoted phrase or all the words in one line, then whole words, then word starts, newest
+first among equals (`search`; the API keeps newest first for its cursor).
 """
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from photos import filters
 from photos.lib import places
 from photos.lib.labels import plain_label
-from photos.models import Face, Person, Photo, PhotoTheme, Tag, Theme
+from photos.lib.text import fold_words
+from photos.models import Face, Person, Photo, PhotoText, PhotoTheme, Tag, Theme
 
 MAX_QUERY_LENGTH = 200
 MAX_PHRASE_WORDS = 3
+QUOTED = re.compile(r'"([^"]*)"')
 MONTHS = {
     places.fold(name): number
     for number in range(1, 13)
@@ -50,6 +67,7 @@ class Query:
     year: int | None = None
     month: int | None = None
     unknown: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)  # "in double quotes"
 
     def describe(self) -> list[str]:
         """The parts as understood, for the results page ("Person: Ana", "Year: 2026")."""
@@ -63,6 +81,7 @@ class Query:
         if self.year:
             parts.append(f"Year: {self.year}")
         parts += [f"Words: {w}" for w in self.unknown]
+        parts += [f"Phrase: {p}" for p in self.phrases]
         return parts
 
 
@@ -71,6 +90,8 @@ def parse(user, text: str) -> Query:
     if len(text) > MAX_QUERY_LENGTH:
         raise SearchError(f"A search is at most {MAX_QUERY_LENGTH} characters.")
     query = Query(text=text)
+    query.phrases = [" ".join(p.split()) for p in QUOTED.findall(text) if p.split()]
+    text = QUOTED.sub(" ", text).replace('"', " ")
     words = [w for w in text.replace(",", " ").split() if w]
     people = {}
     for person in Person.objects.for_owner(user).exclude(name="").only("pk", "name"):
@@ -135,16 +156,48 @@ def apply(qs, query: Query, user):
     for theme in query.themes:
         qs = qs.filter(Exists(PhotoTheme.objects.filter(photo=OuterRef("pk"), theme=theme)))
     for word in query.objects:
-        qs = qs.filter(Exists(Tag.objects.filter(photo=OuterRef("pk"), label__icontains=word)))
-    for _, _, lat, lon in query.cities:
-        qs = filters.apply(qs, near=filters.Near(lat, lon, places.CITY_RADIUS_KM))
+        tagged = Exists(Tag.objects.filter(photo=OuterRef("pk"), label__icontains=word))
+        qs = qs.filter(tagged | _in_text(word))
+    for city, _, lat, lon in query.cities:
+        # A city's name is a word too ("Cafe" is a town): photos near it, or showing it.
+        near = filters.Near(lat, lon, places.CITY_RADIUS_KM)
+        located = Q(latitude__isnull=False, longitude__isnull=False) & filters._bounding_box(near)
+        qs = qs.filter(located | _in_text(city))
     for code, _ in query.countries:
         qs = qs.filter(pk__in=_in_country(qs, code))
     if query.year or query.month:
         qs = qs.filter(_in_time(query.year, query.month))
-    for word in query.unknown:
-        qs = qs.filter(original_name__icontains=word)
+    for word in query.unknown + query.phrases:
+        qs = qs.filter(Q(original_name__icontains=word) | _in_text(word))
     return qs
+
+
+def _in_text(words: str, *, whole: bool = False):
+    """The photo has a line of text where `words` start a word (or are whole words); never
+    true for words that fold to nothing (punctuation)."""
+    folded = fold_words(words)
+    if not folded:
+        return Q(pk__in=[])
+    needle = folded if whole else folded.rstrip()
+    return Exists(PhotoText.objects.filter(photo=OuterRef("pk"), folded__contains=needle))
+
+
+def text_rank(query: Query):
+    """How well the photo's text matches the query's words (higher first): 4 for a quoted
+    phrase or all the words together in one line, then per word 2 when it is a whole word
+    and 1 when it starts one. None when the query has no word text could match."""
+    terms = query.unknown + query.objects
+    if not terms and not query.phrases:
+        return None
+    rank = Value(0)
+    together = query.phrases + ([" ".join(query.unknown)] if len(query.unknown) > 1 else [])
+    for phrase in together:
+        rank = rank + Case(When(_in_text(phrase, whole=True), then=4), default=0)
+    for word in terms + query.phrases:
+        rank = rank + Case(
+            When(_in_text(word, whole=True), then=2), When(_in_text(word), then=1), default=0
+        )
+    return rank
 
 
 def _in_country(qs, code: str) -> list[int]:
@@ -177,7 +230,11 @@ def search(user, text: str):
     """(Query, the owner's live photos matching it, newest first)."""
     query = parse(user, text)
     qs = apply(Photo.objects.for_owner(user).live(), query, user)
-    return query, qs.order_by("-taken_at", "-id")
+    rank = text_rank(query)
+    if rank is None:
+        return query, qs.order_by("-taken_at", "-id")
+    ranked = qs.annotate(text_rank=ExpressionWrapper(rank, output_field=IntegerField()))
+    return query, ranked.order_by("-text_rank", "-taken_at", "-id")
 
 
 def suggest(user, text: str, limit: int = 8) -> list[dict]:

@@ -95,6 +95,12 @@ def photo_info(photo: Photo, user) -> dict:
         "themes": [t.get_theme_display() for t in themes],
         "objects": objects,
         "details": [{"label": t.label, "score": round(t.score, 2)} for t in tags],
+        # Text read in the photo, in reading order; each box's four corners are fractions
+        # of the upright image, drawn on the photo only when the user asks.
+        "text": [
+            {"text": t.text, "box": t.box, "score": round(t.score, 2)}
+            for t in photo.text_lines.order_by("position")
+        ],
         "privacy_log_url": reverse("privacy:index") + f"?photo={photo.pk}#analysis",
         "delete_url": reverse("photos:photo-delete", args=[photo.pk]),
         "albums": [

@@ -50,7 +50,15 @@ class ConsentTermsAdmin(PersonalDataAdmin):
     list_display = ("scope", "version", "title", "published_at", "created_at")
     list_filter = ("scope",)
     actions = ["publish"]
-    fields = ("scope", "version", "title", "text", "published_at", "created_at")
+    fields = (
+        "scope",
+        "version",
+        "title",
+        "text",
+        "extends_previous",
+        "published_at",
+        "created_at",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.published_at is not None:
@@ -77,6 +85,11 @@ class ConsentTermsAdmin(PersonalDataAdmin):
             .exclude(pk=obj.pk)
             .aggregate(v=Max("version"))["v"]
         )
+        # A published version is frozen (all read-only): saving it again changes nothing,
+        # even when a newer one is published since.
+        frozen = change and ConsentTerms.objects.filter(pk=obj.pk, published_at__isnull=False)
+        if frozen and frozen.exists():
+            return
         if obj.published_at is not None and newest is not None and obj.version <= newest:
             obj.published_at = None
             messages.warning(

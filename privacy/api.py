@@ -64,6 +64,7 @@ def _consent_body(user) -> dict:
                 "terms_version": s.terms_version,
                 "current_terms_version": s.current_version,
                 "needs_reconsent": s.needs_reconsent,
+                "newer_terms": s.newer_terms,
                 "changed_at": s.changed_at,
             }
             for s in states.values()

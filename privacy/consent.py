@@ -38,6 +38,22 @@ class ScopeState:
     current_version: int | None  # the version in force now
     changed_at: datetime | None
     needs_reconsent: bool  # granted once, but staff published newer terms since
+    # Granted, and newer terms that extend the accepted ones are published: what was allowed
+    # goes on; accepting them allows what they add (ConsentTerms.extends_previous).
+    newer_terms: bool = False
+
+
+class Granted(frozenset):
+    """The scopes the user allows now, and in `current` those granted at the terms in force
+    (not at an earlier version these extend): what a step that needs the newest terms asks
+    (photos' text step)."""
+
+    current: frozenset
+
+    def __new__(cls, scopes=(), current=()):
+        granted = super().__new__(cls, scopes)
+        granted.current = frozenset(current) & granted
+        return granted
 
 
 def current_versions() -> dict[str, int]:
@@ -47,6 +63,22 @@ def current_versions() -> dict[str, int]:
         .annotate(v=Max("version"))
     )
     return {row["scope"]: row["v"] for row in rows}
+
+
+def _floors() -> dict[str, int]:
+    """Per scope, the oldest version whose grant still counts: the newest published version
+    that does not extend the one before it. A grant of it or of a later version counts."""
+    rows = (
+        ConsentTerms.objects.filter(published_at__isnull=False, extends_previous=False)
+        .values("scope")
+        .annotate(v=Max("version"))
+    )
+    return {row["scope"]: row["v"] for row in rows}
+
+
+def _counts(version, current, floor) -> bool:
+    """A grant of `version` allows the scope now (`current` in force, `floor` its floor)."""
+    return current is not None and version is not None and version >= (floor or 0)
 
 
 def current_terms(scope: str) -> ConsentTerms | None:
@@ -67,7 +99,7 @@ def _validate_scope(scope: str) -> str:
 
 def states(user) -> dict[str, ScopeState]:
     """Every scope's state for one user, in two queries."""
-    versions = current_versions()
+    versions, floors = current_versions(), _floors()
     latest: dict[str, ConsentEvent] = {}
     # Newest first, so the first event seen per scope is the one in force.
     for event in (
@@ -81,7 +113,8 @@ def states(user) -> dict[str, ScopeState]:
         event = latest.get(scope)
         current = versions.get(scope)
         granted_ever = event is not None and event.action == ConsentAction.GRANT
-        up_to_date = granted_ever and current is not None and event.terms_version == current
+        version = event.terms_version if granted_ever else None
+        up_to_date = granted_ever and _counts(version, current, floors.get(scope))
         result[scope] = ScopeState(
             scope=scope,
             granted=up_to_date,
@@ -89,36 +122,36 @@ def states(user) -> dict[str, ScopeState]:
             current_version=current,
             changed_at=event.created_at if event else None,
             needs_reconsent=granted_ever and not up_to_date,
+            newer_terms=up_to_date and version < current,
         )
     return result
 
 
-def granted(user_id) -> set[str]:
+def granted(user_id) -> Granted:
     """The scopes that the user allows now, in one query: what `states` calls granted (the
-    latest word on the scope is a grant of the terms in force), and nothing for an inactive
-    or deleted user. For the analysis worker, which asks twice per photo."""
-    in_force = (
-        ConsentTerms.objects.filter(scope=OuterRef("scope"), published_at__isnull=False)
-        .order_by("-version")
-        .values("version")[:1]
-    )
+    latest word on the scope is a grant of the terms in force, or of an earlier version
+    they extend), and nothing for an inactive or deleted user. For the analysis worker,
+    which asks twice per photo; `.current` holds those granted at the terms in force."""
+    published = ConsentTerms.objects.filter(scope=OuterRef("scope"), published_at__isnull=False)
+    in_force = published.order_by("-version").values("version")[:1]
+    floor = published.filter(extends_previous=False).order_by("-version").values("version")[:1]
     rows = (
         ConsentEvent.objects.filter(user_id=user_id, user__is_active=True)
         .order_by("-created_at", "-id")
-        .annotate(in_force=Subquery(in_force))
-        .values_list("scope", "action", "terms_version", "in_force")
+        .annotate(in_force=Subquery(in_force), floor=Subquery(floor))
+        .values_list("scope", "action", "terms_version", "in_force", "floor")
     )
     latest: dict[str, tuple] = {}
-    for scope, action, version, current in rows:
-        latest.setdefault(scope, (action, version, current))
-    return {
-        scope
-        for scope, (action, version, current) in latest.items()
+    for scope, action, version, current, lowest in rows:
+        latest.setdefault(scope, (action, version, current, lowest))
+    allowed = {
+        scope: version == current
+        for scope, (action, version, current, lowest) in latest.items()
         if scope in Scope.values
         and action == ConsentAction.GRANT
-        and current is not None
-        and version == current
+        and _counts(version, current, lowest)
     }
+    return Granted(allowed, [scope for scope, newest in allowed.items() if newest])
 
 
 def allows(user, scope: str) -> bool:
@@ -135,7 +168,8 @@ def allows(user, scope: str) -> bool:
     if event is None or event.action != ConsentAction.GRANT:
         return False
     terms = current_terms(scope)
-    return terms is not None and event.terms_version == terms.version
+    floor = _floors().get(scope)
+    return _counts(event.terms_version, terms.version if terms else None, floor)
 
 
 def users_allowing(scope: str):
@@ -154,7 +188,7 @@ def users_allowing(scope: str):
             last_action=Subquery(latest.values("action")[:1]),
             last_version=Subquery(latest.values("terms_version")[:1]),
         )
-        .filter(last_action=ConsentAction.GRANT, last_version=terms.version)
+        .filter(last_action=ConsentAction.GRANT, last_version__gte=_floors().get(scope, 0))
     )
 
 
@@ -194,10 +228,14 @@ def grant(user, scope: str, *, channel: str = Channel.WEB, device=None) -> Conse
     if terms is None:
         raise ConsentError(f"No terms are published for {scope!r} yet.", "no_terms")
     _lock_user(user)
-    if allows(user, scope):
-        # A repeated or concurrent grant (a double-submitted form, an app retrying): the
-        # scope is granted under the current terms already; the same answer, no new event.
-        return ConsentEvent.objects.filter(user=user, scope=scope).order_by("-created_at", "-id")[0]
+    events = ConsentEvent.objects.filter(user=user, scope=scope)
+    last = events.order_by("-created_at", "-id").first()
+    # A repeated or concurrent grant (a double-submitted form, an app retrying): the scope is
+    # granted under the current terms already; the same answer, no new event. A grant of
+    # earlier terms that the ones in force extend still allows the scope, and the user may
+    # accept the newer ones (what they add needs it).
+    if last is not None and last.terms_version == terms.version and allows(user, scope):
+        return last
     event = _record(
         user,
         scope,

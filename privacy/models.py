@@ -43,6 +43,12 @@ class ConsentTerms(models.Model):
         help_text="Empty while a draft. Publishing a new version asks every user to consent again.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    extends_previous = models.BooleanField(
+        default=False,
+        help_text="An addition: whoever accepted an earlier version keeps what it allowed, "
+        "and only a grant of this version (or a later one) allows what it adds. Users are "
+        "shown the change and can accept it; nothing they allowed is paused.",
+    )
 
     class Meta:
         verbose_name_plural = "consent terms"

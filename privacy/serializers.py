@@ -23,6 +23,10 @@ class ScopeStateSerializer(serializers.Serializer):
     needs_reconsent = serializers.BooleanField(
         help_text="Granted once, but newer terms were published since: paused until granted."
     )
+    newer_terms = serializers.BooleanField(
+        help_text="Granted, and newer terms that add to the accepted ones are in force: what "
+        "was allowed goes on; granting again accepts them and allows what they add."
+    )
     changed_at = serializers.DateTimeField(allow_null=True)
 
 

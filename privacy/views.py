@@ -58,7 +58,12 @@ def onboarding(request):
             for scope in Scope.values:
                 answer = request.POST.get(scope)
                 state = states[scope]
-                if answer == "accept" and not state.granted and scope in terms:
+                # Newer terms that extend the accepted ones are granted only when chosen.
+                if (
+                    answer == "accept"
+                    and (not state.granted or state.newer_terms)
+                    and scope in terms
+                ):
                     consent.grant(request.user, scope)
                     granted.append(Scope(scope).label)
                 # Declining newer terms of a scope granted before is a revocation too.
@@ -214,6 +219,7 @@ def index(request):
         "page": "privacy",
         "rows": rows,
         "needs_reconsent": [r for r in rows if r["state"].needs_reconsent],
+        "newer_terms": [r for r in rows if r["state"].newer_terms],
         "any_granted": any(s.granted or s.needs_reconsent for s in states.values()),
         "history": history,
         "log_page": log_page,

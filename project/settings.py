@@ -426,6 +426,14 @@ SCENE_MODEL = env_str("SCENE_MODEL", str(MODELS_DIR / "mobilenetv2-12-int8.onnx"
 SCENE_LABELS = env_str("SCENE_LABELS", "")
 SCENE_MIN_SCORE = env_float("SCENE_MIN_SCORE", 0.05, minimum=0.0, maximum=1.0)
 SCENE_TOP_K = env_int("SCENE_TOP_K", 5, minimum=1)
+# Text in photos (the "text" analysis step, rapidocr's PP-OCRv6 models shipped in its wheel).
+# TEXT_RECOGNITION=0 turns the step off for the whole service: nothing is read, and the
+# step is marked "turned off" on every photo. The detector sees the photo at most
+# TEXT_DET_SIDE pixels on the long side (the cost per photo grows with its square; smaller
+# text is missed below it); lines read with less confidence than TEXT_MIN_SCORE are dropped.
+TEXT_RECOGNITION = env_bool("TEXT_RECOGNITION", True)
+TEXT_DET_SIDE = env_int("TEXT_DET_SIDE", 480, minimum=160)
+TEXT_MIN_SCORE = env_float("TEXT_MIN_SCORE", 0.8, minimum=0.0, maximum=1.0)
 # `models --download` fetches from `<MODEL_DOWNLOAD_BASE>/<file>` instead of the pinned URLs
 # (a local mirror); the SHA-256 pins still apply.
 MODEL_DOWNLOAD_BASE = env_str("MODEL_DOWNLOAD_BASE", "")

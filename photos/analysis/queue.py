@@ -34,9 +34,22 @@ RETRY_RUNNING_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
+def active_steps() -> tuple[str, ...]:
+    """ALL_STEPS but those turned off for the whole service by their setting (a photo gets
+    no row for them; one it has already is marked skipped when the photo runs)."""
+    return tuple(
+        step
+        for step in ALL_STEPS
+        if step == Step.DERIVATIVES
+        or not REGISTRY[step].setting
+        or getattr(settings, REGISTRY[step].setting, True)
+    )
+
+
 def ensure_steps(photo_ids) -> None:
+    steps = active_steps()
     AnalysisStep.objects.bulk_create(
-        [AnalysisStep(photo_id=pk, step=step) for pk in photo_ids for step in ALL_STEPS],
+        [AnalysisStep(photo_id=pk, step=step) for pk in photo_ids for step in steps],
         ignore_conflicts=True,
     )
 

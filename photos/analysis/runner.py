@@ -63,9 +63,15 @@ def analyse(photo: Photo) -> str:
     The models run first (no transaction open); then one transaction locks the owner,
     checks consent once more and stores every step's rows, statuses and records."""
     rows = dict(photo.steps.values_list("step", "status"))
-    if len(rows) < len(queue.ALL_STEPS):
+    active = queue.active_steps()
+    if any(step not in rows for step in active):
         queue.ensure_steps([photo.pk])
-    todo = [step for step in queue.ALL_STEPS if rows.get(step) != AnalysisStatus.DONE]
+    # A step turned off that the photo has a row for is marked skipped (compute_step).
+    todo = [
+        step
+        for step in queue.ALL_STEPS
+        if (step in active or step in rows) and rows.get(step) != AnalysisStatus.DONE
+    ]
     if not todo:
         return update_status(photo)
     with transaction.atomic():
@@ -80,7 +86,8 @@ def analyse(photo: Photo) -> str:
     # One decode serves the thumbnails and the models when a model will look at the photo;
     # thumbnails alone decode at the (smaller) scale they need.
     shared = photo.media_type == MediaType.PHOTO and any(
-        step != Step.DERIVATIVES and not _missing_scope(step, granted) for step in todo
+        step != Step.DERIVATIVES and not _turned_off(step) and not _missing_scope(step, granted)
+        for step in todo
     )
     outcomes = []
     for step in todo:
@@ -109,7 +116,17 @@ def granted_scopes(owner_id, *, lock: bool = False) -> set[str]:
 
 
 def _missing_scope(step, granted: set[str]) -> str:
-    return next((s for s in REGISTRY[step].scopes if s not in granted), "")
+    """The first scope of the step not granted now; for a step that needs the terms in force
+    (`current_terms`), a scope granted at an earlier version they extend is missing too."""
+    spec = REGISTRY[step]
+    # Scopes given as a plain set say nothing of the terms' version: such a step waits.
+    current = getattr(granted, "current", frozenset()) if spec.current_terms else granted
+    return next((s for s in spec.scopes if s not in granted or s not in current), "")
+
+
+def _turned_off(step) -> bool:
+    """The step's setting turns it off for the whole service (TEXT_RECOGNITION=0)."""
+    return step not in queue.active_steps()
 
 
 def _set_step(photo, step, status, *, message="", model_name=None) -> None:
@@ -138,6 +155,8 @@ def _derivatives(photo, media=None) -> None:
 def compute_step(photo: Photo, step: str, media, granted: set[str]) -> Computed:
     """The slow half of a step: decoding and models, no row written."""
     started = timezone.now()
+    if _turned_off(step):
+        return Computed(step, "off", started, message="Turned off on this server.")
     missing = _missing_scope(step, granted)
     if missing:
         return Computed(step, "skipped", started, scope=missing)
@@ -246,6 +265,10 @@ def _store(photo, owner, outcome: Computed, now_granted, ends, records, *, isola
         records.append(skipped_record(owner, photo, step, scope))
         return False
     message = outcome.message
+    if kind == "off":
+        # Nothing was processed, so nothing goes in the processing log.
+        ends[step] = (AnalysisStatus.SKIPPED, message, None)
+        return False
     if kind == "waiting":
         ends[step] = (AnalysisStatus.WAITING, message, None)
         records.append(
@@ -340,7 +363,12 @@ def aggregate(derivatives: str, analysis: list[str]) -> str:
 
 def update_status(photo) -> str:
     rows = dict(photo.steps.values_list("step", "status"))
-    analysis = [rows.get(step, AnalysisStatus.PENDING) for step in queue.ANALYSIS_STEPS]
+    active = queue.active_steps()
+    analysis = [
+        rows.get(step, AnalysisStatus.PENDING)
+        for step in queue.ANALYSIS_STEPS
+        if step in active or step in rows
+    ]
     derivatives = rows.get(Step.DERIVATIVES, AnalysisStatus.PENDING)
     status = aggregate(derivatives, analysis)
     Photo.objects.filter(pk=photo.pk).update(analysis_status=status)

@@ -148,6 +148,20 @@
       frame.appendChild(box);
     });
     frame.classList.toggle("hide-faces", !showFaces);
+    // Text read in the photo: its boxes are drawn only on request (the info panel's button).
+    (data.text || []).forEach(function (line) {
+      if (!line.box) return;
+      var xs = line.box.map(function (p) { return p[0]; });
+      var ys = line.box.map(function (p) { return p[1]; });
+      var left = Math.min.apply(null, xs), top = Math.min.apply(null, ys);
+      var box = el("span", { class: "text-box", title: line.text });
+      box.style.left = left * 100 + "%";
+      box.style.top = top * 100 + "%";
+      box.style.width = (Math.max.apply(null, xs) - left) * 100 + "%";
+      box.style.height = (Math.max.apply(null, ys) - top) * 100 + "%";
+      frame.appendChild(box);
+    });
+    frame.classList.add("hide-text");
     renderInfo(data);
   }
 
@@ -181,6 +195,21 @@
       data.details.forEach(function (t) { list.appendChild(el("li", {}, t.label + " " + t.score.toFixed(2))); });
       details.appendChild(list);
       aside.appendChild(details);
+    }
+    if (data.text && data.text.length) {
+      var read = el("details", { class: "viewer-text" });
+      read.appendChild(el("summary", {}, "Text in the photo (" + data.text.length + (data.text.length === 1 ? " line)" : " lines)")));
+      var lines = el("ul", { class: "text-lines" });
+      data.text.forEach(function (line) { lines.appendChild(el("li", {}, line.text)); });
+      read.appendChild(lines);
+      var where = el("button", { type: "button", class: "btn small", "aria-pressed": "false" }, "Show where on the photo");
+      where.addEventListener("click", function () {
+        var shown = overlay.querySelector(".viewer-frame").classList.toggle("hide-text") === false;
+        where.setAttribute("aria-pressed", String(shown));
+        where.textContent = shown ? "Hide the boxes" : "Show where on the photo";
+      });
+      read.appendChild(where);
+      aside.appendChild(read);
     }
     var p = el("p");
     p.appendChild(el("a", { href: data.privacy_log_url }, "What was analysed (privacy log)"));

@@ -54,7 +54,15 @@ def test_the_checker_sees_a_worker_module_when_one_is_imported():
 
 
 def test_the_registry_declares_every_step_with_its_scopes_in_running_order():
-    assert queue.ANALYSIS_STEPS == (Step.FACES, Step.SCENES, Step.QUALITY, Step.DUPLICATES)
+    assert queue.ANALYSIS_STEPS == (
+        Step.FACES,
+        Step.SCENES,
+        Step.QUALITY,
+        Step.DUPLICATES,
+        Step.TEXT,
+    )
+    # Only the text step needs the cloud_processing terms in force (v2 added it).
+    assert [s.name for s in REGISTRY.values() if s.current_terms] == [Step.TEXT]
     assert (Step.DERIVATIVES, *queue.ANALYSIS_STEPS) == queue.ALL_STEPS
     assert REGISTRY[Step.FACES].scopes == (Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS)
     assert steps_needing(Scope.FACE_ANALYSIS) == (Step.FACES,)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from photos.models import Face, Person, Photo, PhotoTheme, Tag
+from photos.models import Face, Person, Photo, PhotoText, PhotoTheme, Tag
 from privacy.models import Outcome, ProcessingRecord
 from suggestions.models import Album, Suggestion, SuggestionPhoto
 from tests.broker import broker_down  # noqa: F401 (a fixture for the broker-down tests)
@@ -23,7 +23,8 @@ PORTRAITS = [
 @pytest.fixture
 def make_analysed(photos_dir):
     """`make_analysed(user, n)`: n real photos, each with a face (on one person), a tag, a
-    theme, a processing record per step, and one suggestion and album over all of them."""
+    theme, a line of text read in it, a processing record per step, and one suggestion and
+    album over all of them."""
 
     def make(user, n=2, *, pack="buffalo_l"):
         rng = np.random.default_rng(user.pk)
@@ -50,6 +51,16 @@ def make_analysed(photos_dir):
             )
             Tag.objects.create(photo=photo, label="seashore", score=0.73, model_name="mobilenetv2")
             PhotoTheme.objects.create(photo=photo, owner=user, theme="beach", score=0.73)
+            PhotoText.objects.create(
+                photo=photo,
+                owner=user,
+                position=0,
+                text="Café Lisboa 42",
+                folded=" cafe lisboa 42 ",
+                box=[[0.1, 0.1], [0.5, 0.1], [0.5, 0.2], [0.1, 0.2]],
+                score=0.96,
+                model_name="PP-OCRv6 small (rapidocr)",
+            )
             for step in ("faces", "scenes"):
                 ProcessingRecord.objects.create(
                     user=user,

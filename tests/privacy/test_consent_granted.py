@@ -33,7 +33,7 @@ def test_it_agrees_with_states_through_grants_revocations_new_terms_and_deactiva
         ),
         # A draft is not in force.
         lambda: ConsentTerms.objects.create(
-            scope=Scope.CLOUD_PROCESSING, version=2, title="t", text="draft", published_at=None
+            scope=Scope.CLOUD_PROCESSING, version=9, title="t", text="draft", published_at=None
         ),
         lambda: consent.grant(alice, Scope.FACE_ANALYSIS),
         lambda: type(alice).objects.filter(pk=alice.pk).update(is_active=False),

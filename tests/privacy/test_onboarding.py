@@ -72,7 +72,11 @@ def test_a_user_accepts_some_scopes_and_declines_the_others(alice_client, alice)
     events = ConsentEvent.objects.filter(user=alice)
     assert events.count() == 2
     assert set(events.values_list("channel", flat=True)) == {"web"}
-    assert set(events.values_list("terms_version", flat=True)) == {1}
+    # The terms in force: cloud processing's v2 (it added text in photos), the others' v1.
+    assert dict(events.values_list("scope", "terms_version")) == {
+        "cloud_processing": 2,
+        "camera_roll_sync": 1,
+    }
     alice.refresh_from_db()
     assert alice.consent_reviewed_at is not None
 

@@ -25,6 +25,11 @@ class AnalysisStepSpec:
     # The photos.ml model the step waits for when it is missing ("faces", "scenes"): the
     # sweep queues the step again once that model loads.
     model: str = ""
+    # True: the step needs its scopes granted at the terms in force now, not at an earlier
+    # version these extend (the text step: cloud_processing v2 added it; privacy.consent).
+    current_terms: bool = False
+    # A boolean setting that turns the step off for the whole service ("" = always on).
+    setting: str = ""
 
 
 @dataclass
@@ -58,9 +63,10 @@ def steps_needing(scope: str) -> tuple[str, ...]:
     return tuple(name for name, spec in REGISTRY.items() if scope in spec.scopes)
 
 
-def _step(name, scopes, module, model=""):
+def _step(name, scopes, module, model="", **options):
     path = f"photos.analysis.steps.{module}"
-    return register(AnalysisStepSpec(name, scopes, f"{path}:compute", f"{path}:store", model=model))
+    compute, store = f"{path}:compute", f"{path}:store"
+    return register(AnalysisStepSpec(name, scopes, compute, store, model=model, **options))
 
 
 # In running order: quality reads the faces stored just before it.
@@ -68,3 +74,11 @@ _step(Step.FACES, (Scope.CLOUD_PROCESSING, Scope.FACE_ANALYSIS), "faces", model=
 _step(Step.SCENES, (Scope.CLOUD_PROCESSING,), "scenes", model="scenes")
 _step(Step.QUALITY, (Scope.CLOUD_PROCESSING,), "quality")
 _step(Step.DUPLICATES, (Scope.CLOUD_PROCESSING,), "duplicates")
+_step(
+    Step.TEXT,
+    (Scope.CLOUD_PROCESSING,),
+    "text",
+    model="text",
+    current_terms=True,
+    setting="TEXT_RECOGNITION",
+)

@@ -122,4 +122,15 @@ class Command(BaseCommand):
                 f"{len(scene.labels)} labels; top {settings.SCENE_TOP_K} tags "
                 f">= {settings.SCENE_MIN_SCORE}"
             )
+        self.stdout.write(f"TEXT_RECOGNITION  {'on' if settings.TEXT_RECOGNITION else 'off'}")
+        if settings.TEXT_RECOGNITION:
+            # Shipped inside the rapidocr wheel: nothing to download.
+            try:
+                text = ml.text_model()
+            except ml.ModelMissing as exc:
+                ok = False
+                self.stdout.write(self.style.ERROR(f"  does not load: {exc}"))
+            else:
+                self.stdout.write(self.style.SUCCESS(f"  loads: {text.name} ({text.version})"))
+                self.stdout.write(f"  {text.description}; lines >= {settings.TEXT_MIN_SCORE} kept")
         return ok
