@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 
+from botocore.exceptions import ClientError
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
@@ -248,17 +249,25 @@ class S3Store:
         a local copy: the probe reads the video by path, the hash reads every byte."""
         parts = list(upload.parts)
         bucket, key = self.storage.bucket_name, self.key(upload.storage_name)
-        if upload.tail_name or not parts:
-            tail = self.read(upload.tail_name) if upload.tail_name else b""
-            parts.append(self.upload_part(upload, len(parts) + 1, tail))
-        self.client.complete_multipart_upload(
-            Bucket=bucket,
-            Key=key,
-            UploadId=upload.s3_upload_id,
-            MultipartUpload={
-                "Parts": [{"ETag": etag, "PartNumber": i} for i, etag in enumerate(parts, 1)]
-            },
-        )
+        try:
+            if upload.tail_name or not parts:
+                tail = self.read(upload.tail_name) if upload.tail_name else b""
+                parts.append(self.upload_part(upload, len(parts) + 1, tail))
+            self.client.complete_multipart_upload(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload.s3_upload_id,
+                MultipartUpload={
+                    "Parts": [{"ETag": etag, "PartNumber": i} for i, etag in enumerate(parts, 1)]
+                },
+            )
+        except ClientError:
+            # A finish cut off after S3 completed the upload (the process died before the
+            # ingest ended): the row still names the upload id, which S3 no longer knows
+            # (NoSuchUpload on S3; other servers answer otherwise), and the object, which
+            # only the completion writes, is whole. The retry goes on from the object.
+            if not self._exists(key):
+                raise
         upload.s3_upload_id = ""
         fd, path = tempfile.mkstemp(prefix="camroll-upload-", suffix=".part")
         try:
@@ -273,6 +282,13 @@ class S3Store:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.storage.bucket_name, Key=key)
+        except ClientError:
+            return False
+        return True
 
     def delete(self, upload) -> None:
         if upload.s3_upload_id:

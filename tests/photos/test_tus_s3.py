@@ -149,3 +149,29 @@ def test_a_checksum_mismatch_on_s3_keeps_the_offset_and_its_parts(phone, video, 
     assert upload.offset == 100 and upload.parts == []
     assert s3_bucket.read(upload.tail_name) == video[:100]
     assert [k for k in s3_bucket.names() if ".tail-" in k] == [upload.tail_name]
+
+
+def test_a_finish_cut_off_after_s3_completed_the_upload_finishes_on_the_retry(
+    alice, phone, video, s3_bucket, monkeypatch
+):
+    location = create(phone, len(video))
+    upload = Upload.objects.get()
+    real_ingest = uploads.ingest.ingest
+
+    def dies(*args, **kwargs):
+        raise SystemExit("the process went away after S3 completed the multipart upload")
+
+    monkeypatch.setattr(uploads.ingest, "ingest", dies)
+    with pytest.raises(SystemExit):
+        uploads.write(upload, offset=0, read=io.BytesIO(video).read, content_length=len(video))
+    monkeypatch.setattr(uploads.ingest, "ingest", real_ingest)
+    upload.refresh_from_db()
+    # S3 holds the whole object and no multipart upload; the row still names the old one.
+    assert upload.s3_upload_id and multipart_uploads(s3_bucket) == []
+    # The client that saw no answer asks again with nothing more to send.
+    response = patch(phone, location, len(video), b"")
+    assert response.status_code == 204, response.content
+    photo = Photo.objects.get(owner=alice)
+    assert response["Upload-Photo-Id"] == str(photo.pk)
+    assert s3_bucket.read(photo.original.name) == video
+    assert not [k for k in s3_bucket.names() if "/uploads/" in k]
