@@ -208,7 +208,13 @@ def _writer_is_gone(writer: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    # A killed process nobody has reaped yet (a zombie: a web worker whose master died
+    # with it) still answers the signal check, and will never write again.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _claim(upload: Upload, offset: int) -> str:

@@ -210,3 +210,21 @@ def s3_bucket(s3_server, private_media, settings):
     }
     yield bucket
     bucket.destroy()
+
+
+def _flushes_without_reload(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if marker is None:
+        return "transactional_db" in fixtures
+    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    transactional = transactional or "transactional_db" in fixtures
+    return bool(transactional) and not marker.kwargs.get("serialized_rollback")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests without serialized_rollback run last. Each ends with a flush
+    whose post_migrate makes the content types and permissions again under new ids; a
+    serialized_rollback test after it reloads the old rows and fails on their unique keys
+    (duplicate (app_label, model)), whichever file it is in. The order is otherwise kept."""
+    items.sort(key=_flushes_without_reload)

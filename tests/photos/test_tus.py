@@ -468,3 +468,27 @@ def test_an_empty_patch_at_the_end_finishes_an_upload_whose_finish_was_cut_off(
     response = patch(phone, location, len(jpeg), b"")
     assert response.status_code == 204
     assert response["Upload-Photo-Id"] == str(Photo.objects.get(owner=alice).pk)
+
+
+def test_a_claim_of_a_killed_process_is_free_even_before_it_is_reaped():
+    # A web worker killed with its master is a zombie until someone reaps it: it answers
+    # the signal check but will never write again (the restarted server got 423 for 30 s).
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    child = subprocess.Popen(["sleep", "30"])
+    claim = f"{socket.gethostname()}:{child.pid}:abc123"
+    try:
+        assert not uploads._writer_is_gone(claim)
+        child.send_signal(signal.SIGKILL)
+        for _ in range(50):  # until the kernel has made it a zombie
+            if uploads._writer_is_gone(claim):
+                break
+            time.sleep(0.05)
+        assert uploads._writer_is_gone(claim)
+    finally:
+        child.kill()
+        child.wait()
+    assert uploads._writer_is_gone(claim)

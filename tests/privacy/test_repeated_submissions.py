@@ -75,9 +75,9 @@ def test_a_double_submitted_onboarding_page_is_one_grant(alice_client, alice):
 
 
 @concurrent
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
-def test_concurrent_onboarding_submissions_are_one_grant(alice, attempt):
+def test_concurrent_onboarding_submissions_are_one_grant(published_terms, alice, attempt):
     clients = [_client(alice) for _ in range(4)]
     body = {"face_analysis": "accept", "cloud_processing": "accept"}
     results = _race([lambda c=c: c.post("/privacy/welcome/", body) for c in clients])
@@ -87,9 +87,9 @@ def test_concurrent_onboarding_submissions_are_one_grant(alice, attempt):
 
 
 @concurrent
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
-def test_concurrent_toggles_are_one_grant(alice, attempt):
+def test_concurrent_toggles_are_one_grant(published_terms, alice, attempt):
     clients = [_client(alice) for _ in range(4)]
     results = _race(
         [lambda c=c: c.post("/privacy/scopes/ai_training/", {"action": "grant"}) for c in clients]
@@ -99,9 +99,11 @@ def test_concurrent_toggles_are_one_grant(alice, attempt):
 
 
 @concurrent
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
-def test_concurrent_api_grants_and_revokes_are_one_event_each(alice, api_token_for, attempt):
+def test_concurrent_api_grants_and_revokes_are_one_event_each(
+    published_terms, alice, api_token_for, attempt
+):
     apis = [_api(alice, api_token_for(alice)) for _ in range(4)]
     grant = {"scope": "older_photos", "granted": True}
     results = _race([lambda a=a: a.post(URL, grant, format="json") for a in apis])
