@@ -92,3 +92,27 @@ def files_under(root: Path, user_id: int) -> set[str]:
     """Every file stored for a user (storage names, relative to the media root)."""
     folder = root / f"u{user_id}"
     return {str(p.relative_to(root)) for p in folder.rglob("*") if p.is_file()}
+
+
+def at_once(*calls, timeout: float = 60) -> list:
+    """Run each of `calls` at the same moment, one thread each (a barrier lets them go
+    together), each with its own connection; their results in order, an exception in place
+    of the result of a call that raised (the test asserts on it)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results

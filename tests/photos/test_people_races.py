@@ -9,11 +9,9 @@ The same outcomes for a loser that comes second are checked on both databases, w
 threads, by handing the verbs objects that went stale (tests/photos/test_people_trust.py).
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -21,6 +19,7 @@ from rest_framework.test import APIClient
 from photos import people
 from photos.models import Face, Person, PersonMerge
 from tests.photos import test_people as base
+from tests.races import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -44,28 +43,6 @@ def slow_refresh(monkeypatch):
     monkeypatch.setattr(people, "refresh", slow)
 
 
-def race(*calls):
-    """Run the calls at once, one thread each; their results (or exceptions) in order."""
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            start.wait()
-            results[i] = call()
-        except Exception as exc:  # a test failure to report, not to lose in the thread
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def api(token):
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -79,7 +56,7 @@ def statuses(responses):
 def test_it_merges_two_people_into_each_other_once(alice, api_token_for, album, slow_refresh):
     ann, ben = album["ann"], album["ben"]
     token = api_token_for(alice)
-    responses = race(
+    responses = at_once(
         lambda: api(token).post(f"/api/v1/people/{ann.pk}/merge/", {"into": ben.pk}, "json"),
         lambda: api(token).post(f"/api/v1/people/{ben.pk}/merge/", {"into": ann.pk}, "json"),
     )
@@ -106,7 +83,7 @@ def test_the_merge_pages_answer_the_loser_with_a_404(alice, album, slow_refresh)
     def page(client, source, into):
         return client.post(reverse("photos:person-merge", args=[source.pk]), {"into": into.pk})
 
-    responses = race(lambda: page(clients[0], ann, ben), lambda: page(clients[1], ben, ann))
+    responses = at_once(lambda: page(clients[0], ann, ben), lambda: page(clients[1], ben, ann))
     assert statuses(responses) == [302, 404], [r.content for r in responses]
     loser = next(r for r in responses if r.status_code == 404)
     assert "merged or forgotten" in loser.content.decode()
@@ -120,7 +97,7 @@ def test_one_merge_undone_twice_at_once_is_undone_once(alice, api_token_for, alb
     record = PersonMerge.objects.get(owner=alice)
     token = api_token_for(alice)
     url = f"/api/v1/people/{ann.pk}/undo-merge/"
-    responses = race(
+    responses = at_once(
         lambda: api(token).post(url, {"merge": record.pk}, "json"),
         lambda: api(token).post(url, {"merge": record.pk}, "json"),
     )
@@ -136,7 +113,7 @@ def test_a_merge_and_a_forget_at_once_give_one_answer_each(
 ):
     ann, ben = album["ann"], album["ben"]
     token = api_token_for(alice)
-    responses = race(
+    responses = at_once(
         lambda: api(token).post(f"/api/v1/people/{ann.pk}/merge/", {"into": ben.pk}, "json"),
         lambda: api(token).post(f"/api/v1/people/{ann.pk}/forget/", {}, "json"),
     )

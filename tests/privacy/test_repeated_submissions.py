@@ -3,14 +3,12 @@
 racing requests (real threads, on SQLite and PostgreSQL) with the same success and one
 ledger event (privacy.consent.grant and revoke are idempotent under the user's lock)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from privacy.models import ConsentEvent
+from tests.races import at_once
 
 URL = "/api/v1/consent/"
 
@@ -19,28 +17,6 @@ URL = "/api/v1/consent/"
 # production, IMMEDIATE transactions) queues writers instead. The races run on PostgreSQL
 # and, marked race, on the SQLite file make test gives them.
 concurrent = pytest.mark.race
-
-
-def _race(calls):
-    """Run each of `calls` at once in its own thread; their results (or exceptions)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # reported, not swallowed: the test asserts on it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _client(user):
@@ -80,7 +56,7 @@ def test_a_double_submitted_onboarding_page_is_one_grant(alice_client, alice):
 def test_concurrent_onboarding_submissions_are_one_grant(published_terms, alice, attempt):
     clients = [_client(alice) for _ in range(4)]
     body = {"face_analysis": "accept", "cloud_processing": "accept"}
-    results = _race([lambda c=c: c.post("/privacy/welcome/", body) for c in clients])
+    results = at_once(*[lambda c=c: c.post("/privacy/welcome/", body) for c in clients])
     assert [getattr(r, "status_code", r) for r in results] == [302] * 4
     scopes = sorted(ConsentEvent.objects.filter(user=alice).values_list("scope", flat=True))
     assert scopes == ["cloud_processing", "face_analysis"]
@@ -91,8 +67,8 @@ def test_concurrent_onboarding_submissions_are_one_grant(published_terms, alice,
 @pytest.mark.parametrize("attempt", range(3))
 def test_concurrent_toggles_are_one_grant(published_terms, alice, attempt):
     clients = [_client(alice) for _ in range(4)]
-    results = _race(
-        [lambda c=c: c.post("/privacy/scopes/ai_training/", {"action": "grant"}) for c in clients]
+    results = at_once(
+        *[lambda c=c: c.post("/privacy/scopes/ai_training/", {"action": "grant"}) for c in clients]
     )
     assert [getattr(r, "status_code", r) for r in results] == [302] * 4
     assert ConsentEvent.objects.filter(user=alice).count() == 1
@@ -106,12 +82,12 @@ def test_concurrent_api_grants_and_revokes_are_one_event_each(
 ):
     apis = [_api(alice, api_token_for(alice)) for _ in range(4)]
     grant = {"scope": "older_photos", "granted": True}
-    results = _race([lambda a=a: a.post(URL, grant, format="json") for a in apis])
+    results = at_once(*[lambda a=a: a.post(URL, grant, format="json") for a in apis])
     assert [getattr(r, "status_code", r) for r in results] == [200] * 4
     bodies = [r.json() for r in results]
     assert all(b == bodies[0] for b in bodies)
     revoke = {"scope": "older_photos", "granted": False}
-    results = _race([lambda a=a: a.post(URL, revoke, format="json") for a in apis])
+    results = at_once(*[lambda a=a: a.post(URL, revoke, format="json") for a in apis])
     assert [getattr(r, "status_code", r) for r in results] == [200] * 4
     actions = list(
         ConsentEvent.objects.filter(user=alice).order_by("id").values_list("action", flat=True)
