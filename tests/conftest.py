@@ -63,6 +63,18 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture(autouse=True)
+def _project_celery_app_is_current():
+    """Tasks declared with shared_task send through Celery's *current* app. A test that
+    makes an app of its own, or a worker's start-up, can leave another one current, whose
+    defaults are not eager: a task sent after it went to a broker nobody reads (an erasure
+    retried by the sweep stayed pending)."""
+    from project.celery import app
+
+    app.set_current()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

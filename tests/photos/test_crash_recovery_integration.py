@@ -49,7 +49,7 @@ def filesystem_worker(private_media, settings, tmp_path):
         pytest.skip("the worker cannot see an in-memory SQLite test database")
     var_dir = tmp_path / "var"
     options = broker_options(var_dir)
-    sender = Celery("sender", broker="filesystem://")
+    sender = Celery("sender", broker="filesystem://", set_as_current=False)
     sender.conf.broker_transport_options = options
     worker = WorkerProcess(
         media_root=private_media,
