@@ -110,3 +110,72 @@ def replace_section(results: Path, name: str, body: str, header: str) -> None:
 def write_section(name: str, body: str) -> None:
     """Replace (or append) the section `name` of RESULTS-library.md."""
     replace_section(RESULTS, name, body, LIBRARY_HEADER)
+
+
+def add_erasable_library(
+    user, count: int, media: Path, *, start, files: bool = True, records: bool = False
+) -> None:
+    """`count` bulk-created photos of `user` for the erasure benchmarks, 5,000 rows a
+    statement: each with a face and a tag, a processing record if `records`, and an
+    original and a thumbnail file under `media` if `files`."""
+    import hashlib
+    from datetime import timedelta
+
+    from photos.models import Face, Photo, Tag
+    from privacy.models import ProcessingRecord
+
+    folder = media / f"u{user.pk}"
+    if files:
+        (folder / "originals").mkdir(parents=True, exist_ok=True)
+        (folder / "derived").mkdir(parents=True, exist_ok=True)
+    for first in range(0, count, 5000):
+        batch = []
+        for i in range(first, min(count, first + 5000)):
+            if files:
+                (folder / "originals" / f"{i}.jpg").write_bytes(b"\xff\xd8" + bytes(1000))
+                (folder / "derived" / f"{i}_thumbnail.webp").write_bytes(b"RIFF" + bytes(500))
+            batch.append(
+                Photo(
+                    owner=user,
+                    sha256=hashlib.sha256(f"erase-{i}".encode()).hexdigest(),
+                    original=f"u{user.pk}/originals/{i}.jpg",
+                    thumbnail=f"u{user.pk}/derived/{i}_thumbnail.webp",
+                    extension="jpg",
+                    content_type="image/jpeg",
+                    file_size=1002,
+                    taken_at=start + timedelta(minutes=i),
+                    analysis_status="done",
+                )
+            )
+        photos = Photo.objects.bulk_create(batch)
+        Face.objects.bulk_create(
+            Face(
+                owner=user,
+                photo=p,
+                x1=1,
+                y1=1,
+                x2=40,
+                y2=40,
+                landmarks=[],
+                det_score=0.9,
+                embedding=bytes(512),
+                pack="bench@1",
+                dim=128,
+            )
+            for p in photos
+        )
+        Tag.objects.bulk_create(Tag(photo=p, label="dog", score=0.5) for p in photos)
+        if records:
+            ProcessingRecord.objects.bulk_create(
+                ProcessingRecord(
+                    user=user,
+                    photo_ref=p.pk,
+                    photo_name=f"{p.pk}.jpg",
+                    step="scenes",
+                    started_at=p.taken_at,
+                    finished_at=p.taken_at,
+                    outcome="done",
+                    summary="tags: dog 0.50",
+                )
+                for p in photos
+            )

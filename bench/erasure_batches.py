@@ -14,15 +14,21 @@ env $(TEST_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/hc \
 """
 
 import argparse
-import hashlib
 import itertools
 import os
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from _library_common import ROOT, machine, replace_section, setup_django, test_database
+from _library_common import (
+    ROOT,
+    add_erasable_library,
+    machine,
+    replace_section,
+    setup_django,
+    test_database,
+)
 
 RESULTS = ROOT / "bench" / "RESULTS-erasure.md"
 HEADER = (
@@ -30,7 +36,6 @@ HEADER = (
     "`bench/analysis_log.py` (see bench/README.md, rows 17 and 18). Each rewrites its own "
     "section.\n"
 )
-CHUNK = 5000
 
 
 def rss_mb() -> float:
@@ -41,63 +46,9 @@ def rss_mb() -> float:
 
 
 def add_library(user, count: int, media: Path, files: bool) -> None:
-    from photos.models import Face, Photo, Tag
-    from privacy.models import ProcessingRecord
-
-    folder = media / f"u{user.pk}"
-    (folder / "originals").mkdir(parents=True, exist_ok=True)
-    (folder / "derived").mkdir(parents=True, exist_ok=True)
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    for first in range(0, count, CHUNK):
-        batch = []
-        for i in range(first, min(count, first + CHUNK)):
-            if files:
-                (folder / "originals" / f"{i}.jpg").write_bytes(b"\xff\xd8" + bytes(1000))
-                (folder / "derived" / f"{i}_thumbnail.webp").write_bytes(b"RIFF" + bytes(500))
-            batch.append(
-                Photo(
-                    owner=user,
-                    sha256=hashlib.sha256(f"erase-{i}".encode()).hexdigest(),
-                    original=f"u{user.pk}/originals/{i}.jpg",
-                    thumbnail=f"u{user.pk}/derived/{i}_thumbnail.webp",
-                    extension="jpg",
-                    content_type="image/jpeg",
-                    file_size=1002,
-                    taken_at=start + timedelta(minutes=i),
-                    analysis_status="done",
-                )
-            )
-        photos = Photo.objects.bulk_create(batch)
-        Face.objects.bulk_create(
-            Face(
-                owner=user,
-                photo=p,
-                x1=1,
-                y1=1,
-                x2=40,
-                y2=40,
-                landmarks=[],
-                det_score=0.9,
-                embedding=bytes(512),
-                pack="bench@1",
-                dim=128,
-            )
-            for p in photos
-        )
-        Tag.objects.bulk_create(Tag(photo=p, label="dog", score=0.5) for p in photos)
-        ProcessingRecord.objects.bulk_create(
-            ProcessingRecord(
-                user=user,
-                photo_ref=p.pk,
-                photo_name=f"{p.pk}.jpg",
-                step="scenes",
-                started_at=p.taken_at,
-                finished_at=p.taken_at,
-                outcome="done",
-                summary="tags: dog 0.50",
-            )
-            for p in photos
-        )
+    add_erasable_library(
+        user, count, media, start=datetime(2020, 1, 1, tzinfo=UTC), files=files, records=True
+    )
 
 
 def add_library_sql(user, count: int) -> None:

@@ -8,57 +8,16 @@ env $(TEST_ENV) .venv/bin/python bench/erasure_time.py [--photos 100000]
 """
 
 import argparse
-import hashlib
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
-from _library_common import machine, setup_django, test_database, write_section
-
-
-def add_library(user, count: int, media: Path) -> None:
-    from photos.models import Face, Photo, Tag
-
-    folder = media / f"u{user.pk}"
-    (folder / "originals").mkdir(parents=True, exist_ok=True)
-    (folder / "derived").mkdir(parents=True, exist_ok=True)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    for first in range(0, count, 5000):
-        batch = []
-        for i in range(first, min(count, first + 5000)):
-            (folder / "originals" / f"{i}.jpg").write_bytes(b"\xff\xd8" + bytes(1000))
-            (folder / "derived" / f"{i}_thumbnail.webp").write_bytes(b"RIFF" + bytes(500))
-            batch.append(
-                Photo(
-                    owner=user,
-                    sha256=hashlib.sha256(f"erase-{i}".encode()).hexdigest(),
-                    original=f"u{user.pk}/originals/{i}.jpg",
-                    thumbnail=f"u{user.pk}/derived/{i}_thumbnail.webp",
-                    extension="jpg",
-                    content_type="image/jpeg",
-                    file_size=1002,
-                    taken_at=start + timedelta(minutes=i),
-                    analysis_status="done",
-                )
-            )
-        photos = Photo.objects.bulk_create(batch)
-        Face.objects.bulk_create(
-            Face(
-                owner=user,
-                photo=p,
-                x1=1,
-                y1=1,
-                x2=40,
-                y2=40,
-                landmarks=[],
-                det_score=0.9,
-                embedding=bytes(512),
-                pack="bench@1",
-                dim=128,
-            )
-            for p in photos
-        )
-        Tag.objects.bulk_create(Tag(photo=p, label="dog", score=0.5) for p in photos)
+from _library_common import (
+    add_erasable_library,
+    machine,
+    setup_django,
+    test_database,
+    write_section,
+)
 
 
 def main():
@@ -79,7 +38,7 @@ def main():
         vendor = machine()
         user = get_user_model().objects.create_user("bench", password="x" * 12)
         began = time.perf_counter()
-        add_library(user, args.photos, media)
+        add_erasable_library(user, args.photos, media, start=datetime(2024, 1, 1, tzinfo=UTC))
         build = time.perf_counter() - began
         files_before = sum(1 for p in media.rglob("*") if p.is_file())
         began = time.perf_counter()
