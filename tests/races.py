@@ -87,6 +87,16 @@ class Gate:
     def open(self) -> None:
         self._open.set()
 
+    def meanwhile(self, racer: "Racer", fn, *args, **kwargs):
+        """Once the job is at the gate, `fn` (the racing deletion) runs and commits; then
+        the gate opens, whatever `fn` did, and the job finishes. The job's result."""
+        self.reached()
+        try:
+            fn(*args, **kwargs)
+        finally:
+            self.open()
+        return racer.finish()
+
 
 def files_under(root: Path, user_id: int) -> set[str]:
     """Every file stored for a user (storage names, relative to the media root)."""

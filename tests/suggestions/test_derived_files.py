@@ -63,12 +63,7 @@ def test_a_video_rendering_while_its_data_goes_stores_nothing(
     gate = Gate()
     _hold_frames(monkeypatch, gate)
     job = start(tasks.render_story_video, video.pk)
-    gate.reached()
-    try:
-        deletion(alice)
-    finally:
-        gate.open()
-    job.finish()
+    gate.meanwhile(job, deletion, alice)
     assert not StoryVideo.objects.filter(owner=alice).exists()
     assert not [n for n in files_under(private_media, alice.pk) if "/videos/" in n]
 
@@ -85,12 +80,7 @@ def test_a_video_whose_photo_went_to_the_trash_while_it_rendered_is_not_stored(
     gate = Gate()
     _hold_frames(monkeypatch, gate)
     job = start(tasks.render_story_video, video.pk)
-    gate.reached()
-    try:
-        trash.trash_photos(alice, [suggestion.photos.first().pk])
-    finally:
-        gate.open()
-    job.finish()
+    gate.meanwhile(job, trash.trash_photos, alice, [suggestion.photos.first().pk])
     assert not StoryVideo.objects.filter(owner=alice, status="done").exists()
     assert not [n for n in files_under(private_media, alice.pk) if "/videos/" in n]
 
@@ -105,12 +95,7 @@ def test_suggestions_generated_while_the_account_goes_leave_no_file(
     gate = Gate()
     _hold_render(monkeypatch, gate)
     job = start(services.generate, fresh(alice))
-    gate.reached()
-    try:
-        privacy_services.delete_account(alice)
-    finally:
-        gate.open()
-    job.finish()
+    gate.meanwhile(job, privacy_services.delete_account, alice)
     assert not Suggestion.objects.filter(owner_id=user_id).exists()
     assert files_under(private_media, user_id) == set()
 
@@ -124,12 +109,7 @@ def test_suggestions_generated_while_cloud_processing_is_revoked_leave_nothing(
     gate = Gate()
     _hold_render(monkeypatch, gate)
     job = start(services.generate, fresh(alice))
-    gate.reached()
-    try:
-        consent.revoke(alice, "cloud_processing")
-    finally:
-        gate.open()
-    job.finish()
+    gate.meanwhile(job, consent.revoke, alice, "cloud_processing")
     assert not Suggestion.objects.filter(owner=alice).exists()
     assert not [n for n in files_under(private_media, alice.pk) if "/suggestions/" in n]
 
